@@ -1,0 +1,469 @@
+"""Loading MNIST and Fashion-MNIST, verified, from an offline mirror or from Keras.
+
+Where the data comes from, in order:
+
+1. ``AEBOOK_DATA``: a folder laid out like ``../shared/data`` (``mnist/`` and
+   ``fashion-mnist/``, each holding the four IDX ``.gz`` files). Every file is checked
+   against the pinned sha256 of its *decompressed* bytes before use.
+2. Otherwise Keras's own downloader (``keras.datasets.mnist.load_data()`` and friends),
+   which is what a Colab or laptop user with internet gets.
+
+Nothing falls back silently: a missing, corrupted or truncated file raises a
+:class:`DataError` subclass whose message names the file and says how to fix it.
+
+Instructors preparing an offline classroom build a mirror with::
+
+    python -m aebook.data download DIR     # fetch, decompress-check, verify
+    python -m aebook.data verify DIR       # check an existing mirror
+
+and point the notebooks at it with ``AEBOOK_DATA=DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import struct
+import sys
+import urllib.request
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "CLASS_NAMES",
+    "DATASETS",
+    "ENV_VAR",
+    "ChecksumMismatchError",
+    "CorruptFileError",
+    "DataError",
+    "DataFileMissingError",
+    "DataUnavailableError",
+    "DatasetSpec",
+    "IdxFile",
+    "IdxHeaderError",
+    "add_noise",
+    "download_mirror",
+    "flatten",
+    "load",
+    "read_idx",
+    "scale",
+    "to_images",
+    "verify_mirror",
+]
+
+ENV_VAR = "AEBOOK_DATA"
+
+Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+# --------------------------------------------------------------------------- errors
+class DataError(RuntimeError):
+    """Base class of every data-loading error raised by :mod:`aebook.data`."""
+
+
+class DataFileMissingError(DataError, FileNotFoundError):
+    """A file the mirror should hold is not there."""
+
+
+class ChecksumMismatchError(DataError):
+    """A file's decompressed bytes do not hash to the pinned sha256."""
+
+
+class CorruptFileError(DataError):
+    """A file is not gzip, or is truncated."""
+
+
+class IdxHeaderError(DataError):
+    """An IDX file's header does not describe the array the data set should hold."""
+
+
+class DataUnavailableError(DataError):
+    """No mirror is configured and Keras's download failed."""
+
+
+# --------------------------------------------------------------------------- specs
+@dataclass(frozen=True)
+class IdxFile:
+    """One IDX file of a data set: its name, pinned checksum and expected shape."""
+
+    filename: str
+    sha256: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A data set as four IDX files inside ``folder`` of a mirror."""
+
+    name: str
+    folder: str
+    train_images: IdxFile
+    train_labels: IdxFile
+    test_images: IdxFile
+    test_labels: IdxFile
+    class_names: tuple[str, ...]
+
+    @property
+    def files(self) -> tuple[IdxFile, IdxFile, IdxFile, IdxFile]:
+        return (self.train_images, self.train_labels, self.test_images, self.test_labels)
+
+
+# sha256 of the *decompressed* IDX bytes (see ../shared/data/README.md).
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        folder="mnist",
+        train_images=IdxFile(
+            "train-images-idx3-ubyte.gz",
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            (60000, 28, 28),
+        ),
+        train_labels=IdxFile(
+            "train-labels-idx1-ubyte.gz",
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            (60000,),
+        ),
+        test_images=IdxFile(
+            "t10k-images-idx3-ubyte.gz",
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            (10000, 28, 28),
+        ),
+        test_labels=IdxFile(
+            "t10k-labels-idx1-ubyte.gz",
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            (10000,),
+        ),
+        class_names=tuple(str(d) for d in range(10)),
+    ),
+    "fashion_mnist": DatasetSpec(
+        name="fashion_mnist",
+        folder="fashion-mnist",
+        train_images=IdxFile(
+            "train-images-idx3-ubyte.gz",
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            (60000, 28, 28),
+        ),
+        train_labels=IdxFile(
+            "train-labels-idx1-ubyte.gz",
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            (60000,),
+        ),
+        test_images=IdxFile(
+            "t10k-images-idx3-ubyte.gz",
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            (10000, 28, 28),
+        ),
+        test_labels=IdxFile(
+            "t10k-labels-idx1-ubyte.gz",
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            (10000,),
+        ),
+        class_names=(
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ),
+    ),
+}
+
+CLASS_NAMES: dict[str, tuple[str, ...]] = {k: v.class_names for k, v in DATASETS.items()}
+
+# Where ``download_mirror`` looks for the original .gz files, tried in order.
+DOWNLOAD_MIRRORS: dict[str, tuple[str, ...]] = {
+    "mnist": (
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    ),
+    "fashion_mnist": (
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    ),
+}
+
+_FIX_HINT = (
+    "Re-create the mirror with `python -m aebook.data download DIR` (on a machine with "
+    "internet) and point {env} at it, or copy the file again from a trusted copy."
+).format(env=ENV_VAR)
+
+
+def _spec(name: str) -> DatasetSpec:
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose one of {sorted(DATASETS)}")
+    return DATASETS[name]
+
+
+# --------------------------------------------------------------------------- IDX
+_IDX_DTYPES = {0x08: np.uint8}
+
+
+def read_idx(path: str | os.PathLike[str], expected: IdxFile) -> np.ndarray:
+    """Read one gzip-compressed IDX file and check it against ``expected``.
+
+    Checks, in order: the file exists; it is complete gzip; the sha256 of the
+    decompressed bytes equals ``expected.sha256``; the IDX header says unsigned bytes
+    with ``expected.shape``; the payload has exactly that many bytes.
+
+    Returns a read-only-free ``uint8`` array of ``expected.shape``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileMissingError(f"data file not found: {path}. {_FIX_HINT}")
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CorruptFileError(
+            f"{path} is not a complete gzip file ({exc}); it is truncated or corrupted. "
+            f"{_FIX_HINT}"
+        ) from exc
+
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != expected.sha256:
+        raise ChecksumMismatchError(
+            f"checksum mismatch for {path}: expected sha256 {expected.sha256} of the "
+            f"decompressed bytes, got {actual}. {_FIX_HINT}"
+        )
+    return _parse_idx(raw, path, expected.shape)
+
+
+def _parse_idx(raw: bytes, path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    if len(raw) < 4:
+        raise IdxHeaderError(f"{path}: only {len(raw)} bytes, too short for an IDX header")
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code not in _IDX_DTYPES:
+        raise IdxHeaderError(
+            f"{path}: bad IDX magic {raw[:4].hex()} (expected 0000 08 {len(shape):02x}: "
+            f"unsigned bytes, {len(shape)} dimensions). {_FIX_HINT}"
+        )
+    if ndim != len(shape):
+        raise IdxHeaderError(
+            f"{path}: IDX header has {ndim} dimensions, expected {len(shape)} {shape}. "
+            f"{_FIX_HINT}"
+        )
+    header_end = 4 + 4 * ndim
+    if len(raw) < header_end:
+        raise IdxHeaderError(f"{path}: IDX header is cut short. {_FIX_HINT}")
+    dims = struct.unpack(f">{ndim}I", raw[4:header_end])
+    if tuple(dims) != tuple(shape):
+        raise IdxHeaderError(
+            f"{path}: IDX header says shape {tuple(dims)}, expected {tuple(shape)}. {_FIX_HINT}"
+        )
+    n_bytes = int(np.prod(shape))
+    if len(raw) - header_end != n_bytes:
+        raise IdxHeaderError(
+            f"{path}: IDX payload has {len(raw) - header_end} bytes, header promises "
+            f"{n_bytes}. {_FIX_HINT}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(shape).copy()
+
+
+# --------------------------------------------------------------------------- loading
+def _load_mirror(spec: DatasetSpec, root: Path) -> Arrays:
+    folder = root / spec.folder
+    x_train, y_train, x_test, y_test = (read_idx(folder / f.filename, f) for f in spec.files)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _load_keras(name: str) -> Arrays:
+    import keras  # imported lazily: the mirror path needs no Keras
+
+    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}
+    try:
+        (x_train, y_train), (x_test, y_test) = loader[name].load_data()
+    except Exception as exc:  # noqa: BLE001 - any failure of the download is reported
+        raise DataUnavailableError(
+            f"could not load {name!r}: {ENV_VAR} is not set, so Keras tried to download it "
+            f"and failed ({type(exc).__name__}: {exc}). Without internet, set {ENV_VAR} to a "
+            "folder holding `mnist/` and `fashion-mnist/` with the IDX .gz files (for this "
+            "project's CI: AEBOOK_DATA=../shared/data); build one with "
+            "`python -m aebook.data download DIR` on a machine with internet."
+        ) from exc
+    return (
+        (np.asarray(x_train, dtype=np.uint8), np.asarray(y_train, dtype=np.uint8)),
+        (np.asarray(x_test, dtype=np.uint8), np.asarray(y_test, dtype=np.uint8)),
+    )
+
+
+def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> Arrays:
+    """Load ``"mnist"`` or ``"fashion_mnist"`` like ``keras.datasets.<name>.load_data()``.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``: images ``uint8`` of shape
+    ``(n, 28, 28)`` with values 0-255, labels ``uint8`` of shape ``(n,)``.
+
+    ``data_dir`` (or the ``AEBOOK_DATA`` environment variable when it is ``None``)
+    names an offline mirror; every file is verified. Without either, Keras downloads the
+    data. Class names are in :data:`CLASS_NAMES`.
+    """
+    spec = _spec(name)
+    root = data_dir if data_dir is not None else os.environ.get(ENV_VAR) or None
+    if root is None:
+        return _load_keras(name)
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataFileMissingError(
+            f"{ENV_VAR} points at {root}, which is not a folder. Set it to a folder holding "
+            "`mnist/` and `fashion-mnist/` (e.g. ../shared/data), or unset it to download "
+            "with Keras."
+        )
+    return _load_mirror(spec, root)
+
+
+# --------------------------------------------------------------------------- mirror tools
+def verify_mirror(root: str | os.PathLike[str], names: Sequence[str] | None = None) -> None:
+    """Check every file of a mirror folder; raise the first :class:`DataError` found."""
+    for name in names or sorted(DATASETS):
+        _load_mirror(_spec(name), Path(root))
+
+
+def download_mirror(
+    root: str | os.PathLike[str],
+    names: Sequence[str] | None = None,
+    mirrors: dict[str, Sequence[str]] | None = None,
+    specs: dict[str, DatasetSpec] | None = None,
+) -> list[Path]:
+    """Download the IDX ``.gz`` files into ``root`` (laid out for ``AEBOOK_DATA``).
+
+    Each file is fetched from the first base URL in ``mirrors[name]`` that works and
+    verified with :func:`read_idx` before it is moved into place. Returns the paths
+    written. Raises :class:`DataUnavailableError` when no base URL gives a good file.
+    """
+    specs = specs or DATASETS
+    mirrors = mirrors or DOWNLOAD_MIRRORS
+    written: list[Path] = []
+    for name in names or sorted(specs):
+        if name not in specs:
+            raise ValueError(f"unknown data set {name!r}; choose one of {sorted(specs)}")
+        spec = specs[name]
+        folder = Path(root) / spec.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in spec.files:
+            target = folder / f.filename
+            part = target.with_name(target.name + ".part")
+            errors: list[str] = []
+            for base in mirrors[name]:
+                url = base + f.filename
+                try:
+                    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
+                        part.write_bytes(resp.read())
+                    read_idx(part, f)
+                except (OSError, DataError) as exc:
+                    errors.append(f"{url}: {exc}")
+                    part.unlink(missing_ok=True)
+                    continue
+                part.replace(target)
+                written.append(target)
+                break
+            else:
+                raise DataUnavailableError(
+                    f"could not download a verified {spec.folder}/{f.filename}:\n  "
+                    + "\n  ".join(errors)
+                )
+    return written
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m aebook.data",
+        description="Build or check an offline mirror of MNIST and Fashion-MNIST "
+        f"for the {ENV_VAR} environment variable.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for cmd, helptext in (
+        ("download", "download and verify the IDX files into DIR"),
+        ("verify", "verify the IDX files already in DIR"),
+    ):
+        p = sub.add_parser(cmd, help=helptext)
+        p.add_argument("dir", help="mirror folder (gets mnist/ and fashion-mnist/)")
+        p.add_argument("--only", choices=sorted(DATASETS), action="append", help="one data set")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "download":
+            for path in download_mirror(args.dir, args.only):
+                print(f"ok  {path}")
+        else:
+            verify_mirror(args.dir, args.only)
+            print(f"ok  {args.dir}: every file matches its pinned sha256")
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Use it with: export {ENV_VAR}={Path(args.dir).resolve()}")
+    return 0
+
+
+# --------------------------------------------------------------------------- transforms
+def _check_array(x: np.ndarray, what: str) -> None:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{what} must be a NumPy array, got {type(x).__name__}")
+
+
+def scale(x: np.ndarray) -> np.ndarray:
+    """Scale ``uint8`` pixels 0-255 to ``float32`` in [0, 1]."""
+    _check_array(x, "scale(x)")
+    if x.dtype != np.uint8:
+        raise ValueError(f"scale expects uint8 pixels 0-255, got dtype {x.dtype}")
+    return x.astype(np.float32) / np.float32(255.0)
+
+
+def _check_unit_float(x: np.ndarray, what: str) -> None:
+    _check_array(x, what)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{what} expects floats in [0, 1] (use aebook.scale), got {x.dtype}")
+    if x.size and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
+        raise ValueError(
+            f"{what} expects values in [0, 1], got min {float(x.min()):.3g}, "
+            f"max {float(x.max()):.3g}"
+        )
+
+
+def flatten(x: np.ndarray) -> np.ndarray:
+    """``(n, 28, 28)`` or ``(n, 28, 28, 1)`` images to ``(n, 784)`` vectors."""
+    _check_array(x, "flatten(x)")
+    if x.ndim not in (3, 4) or x.shape[1:3] != (28, 28) or (x.ndim == 4 and x.shape[3] != 1):
+        raise ValueError(f"flatten expects (n, 28, 28) or (n, 28, 28, 1), got {x.shape}")
+    return x.reshape(len(x), 784)
+
+
+def to_images(x: np.ndarray, channels: bool = True) -> np.ndarray:
+    """``(n, 784)`` (or ``(n, 28, 28)``) to ``(n, 28, 28, 1)``, channels last.
+
+    With ``channels=False`` the result is ``(n, 28, 28)``, the shape plotting wants.
+    """
+    _check_array(x, "to_images(x)")
+    ok = (
+        (x.ndim == 2 and x.shape[1] == 784)
+        or (x.ndim == 3 and x.shape[1:] == (28, 28))
+        or (x.ndim == 4 and x.shape[1:] == (28, 28, 1))
+    )
+    if not ok:
+        raise ValueError(f"to_images expects (n, 784), (n, 28, 28) or (n, 28, 28, 1), got {x.shape}")
+    return x.reshape((len(x), 28, 28, 1) if channels else (len(x), 28, 28))
+
+
+def add_noise(x: np.ndarray, factor: float = 0.5, seed: int = 0) -> np.ndarray:
+    """Gaussian noise: ``clip(x + factor * eps, 0, 1)`` with ``eps ~ N(0, 1)``, seeded.
+
+    ``x`` must be floats in [0, 1]; the result has the same shape and dtype.
+    """
+    _check_unit_float(x, "add_noise(x)")
+    if not factor >= 0:
+        raise ValueError(f"noise factor must be >= 0, got {factor}")
+    rng = np.random.default_rng(seed)
+    noisy = x + factor * rng.standard_normal(x.shape).astype(x.dtype)
+    return np.clip(noisy, 0.0, 1.0).astype(x.dtype)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -1,0 +1,143 @@
+"""The project's notebook executor: run chapters in place and stamp what produced them.
+
+::
+
+    python -m aebook.execute notebooks/02_undercomplete.ipynb      # full profile
+    python -m aebook.execute --all                                  # every chapter
+    python -m aebook.execute --smoke notebooks/01_*.ipynb           # quick check, not for commits
+
+Each notebook runs top to bottom in a fresh ``python3`` kernel, in its own folder, and
+is written back with its outputs and ``metadata["aebook"]``: the profile, the sha256 of
+its code cells (:func:`code_sha256`), the wall time and the library versions. The
+hygiene tests compare that stamp with the code, so committed outputs that are stale or
+came from the smoke profile fail the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .profile import SMOKE_ENV
+
+__all__ = ["STAMP_KEY", "code_sha256", "execute_notebook", "stamp_of"]
+
+STAMP_KEY = "aebook"
+_VERSIONED = ("tensorflow", "keras", "numpy", "scikit-learn", "matplotlib")
+
+
+def code_sha256(nb: dict[str, Any] | Any) -> str:
+    """sha256 over the sources of a notebook's code cells, in order (outputs ignored)."""
+    sources = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = cell["source"]
+        sources.append("".join(src) if isinstance(src, list) else src)
+    return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
+
+
+def stamp_of(nb: dict[str, Any] | Any) -> dict[str, Any] | None:
+    """The executor's stamp of a notebook, or ``None`` when it has none."""
+    return nb.get("metadata", {}).get(STAMP_KEY)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def execute_notebook(path: str | os.PathLike[str], smoke: bool = False, timeout: int = 3600) -> float:
+    """Execute ``path`` in place in a fresh kernel and stamp it; return the wall time in s.
+
+    Raises ``nbclient.exceptions.CellExecutionError`` if any cell fails; the file is
+    then left untouched.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+    nb.metadata.pop(STAMP_KEY, None)
+
+    saved = os.environ.get(SMOKE_ENV)
+    if smoke:
+        os.environ[SMOKE_ENV] = "1"
+    else:
+        os.environ.pop(SMOKE_ENV, None)
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent.resolve())}},
+            record_timing=False,
+        )
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        if saved is None:
+            os.environ.pop(SMOKE_ENV, None)
+        else:
+            os.environ[SMOKE_ENV] = saved
+
+    nb.metadata[STAMP_KEY] = {
+        "profile": "smoke" if smoke else "full",
+        "code_sha256": code_sha256(nb),
+        "wall_seconds": round(seconds, 1),
+        "executed": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "versions": _versions(),
+    }
+    nbformat.write(nb, path)
+    return seconds
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aebook.execute", description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="*", help="notebook files to execute in place")
+    parser.add_argument("--all", action="store_true", help="every notebooks/*.ipynb")
+    parser.add_argument("--smoke", action="store_true", help=f"smoke profile ({SMOKE_ENV}=1); not for commits")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
+    args = parser.parse_args(argv)
+    paths = [Path(p) for p in args.notebooks]
+    if args.all:
+        paths += sorted(Path("notebooks").glob("*.ipynb"))
+    if not paths:
+        parser.error("name notebooks or pass --all")
+    for p in paths:
+        if not p.is_file():
+            parser.error(f"no such notebook: {p}")
+    total = 0.0
+    for p in paths:
+        print(f"executing {p} ({'smoke' if args.smoke else 'full'} profile) ...", flush=True)
+        seconds = execute_notebook(p, smoke=args.smoke, timeout=args.timeout)
+        total += seconds
+        print(f"  done in {seconds:.0f} s", flush=True)
+    print(f"total {total:.0f} s for {len(paths)} notebook(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

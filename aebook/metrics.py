@@ -1,0 +1,103 @@
+"""Reconstruction metrics on whole test sets, and the mean-image baseline.
+
+Every chapter reports the same numbers so they can be compared across the book:
+per-pixel binary cross-entropy (the loss most chapters train with), per-pixel mean
+squared error, and peak signal-to-noise ratio. The baseline every model must beat
+reconstructs each test image as the mean training image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = ["Scores", "bce", "mean_image_baseline", "mse", "psnr", "scores"]
+
+#: Keras clips probabilities to [eps, 1 - eps] in its binary cross-entropy; so do we.
+EPSILON = 1e-7
+
+
+def _check_pair(x: np.ndarray, x_hat: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    for label, arr in (("x", x), ("x_hat", x_hat)):
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{name}: {label} must be a NumPy array, got {type(arr).__name__}")
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise ValueError(
+                f"{name}: {label} must hold floats in [0, 1] (use aebook.scale), got {arr.dtype}"
+            )
+        if arr.size == 0:
+            raise ValueError(f"{name}: {label} is empty")
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < 0.0 or hi > 1.0 or not np.isfinite([lo, hi]).all():
+            raise ValueError(f"{name}: {label} must lie in [0, 1], got min {lo:.3g}, max {hi:.3g}")
+    if x.shape != x_hat.shape:
+        raise ValueError(f"{name}: shapes differ, x {x.shape} vs x_hat {x_hat.shape}")
+    n = len(x)
+    return x.reshape(n, -1).astype(np.float64), x_hat.reshape(n, -1).astype(np.float64)
+
+
+def bce(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Mean per-pixel binary cross-entropy of ``x_hat`` against targets ``x``.
+
+    The same quantity as Keras's ``binary_crossentropy`` averaged over a data set:
+    ``-mean(x log x_hat + (1 - x) log(1 - x_hat))`` with ``x_hat`` clipped to
+    ``[1e-7, 1 - 1e-7]``.
+    """
+    t, p = _check_pair(x, x_hat, "bce")
+    p = np.clip(p, EPSILON, 1.0 - EPSILON)
+    return float(-np.mean(t * np.log(p) + (1.0 - t) * np.log1p(-p)))
+
+
+def mse(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Mean per-pixel squared error."""
+    t, p = _check_pair(x, x_hat, "mse")
+    return float(np.mean((t - p) ** 2))
+
+
+def psnr(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB for pixels in [0, 1], averaged over images.
+
+    Per image ``10 log10(1 / MSE)``; an exact reconstruction counts as 100 dB so the
+    mean stays finite.
+    """
+    t, p = _check_pair(x, x_hat, "psnr")
+    per_image = np.mean((t - p) ** 2, axis=1)
+    db = np.where(per_image > 0, 10.0 * np.log10(1.0 / np.maximum(per_image, 1e-10)), 100.0)
+    return float(np.mean(db))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Reconstruction scores of a model on a data set (lower BCE/MSE and higher PSNR are better)."""
+
+    bce: float
+    mse: float
+    psnr: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"BCE {self.bce:.4f} | MSE {self.mse:.4f} | PSNR {self.psnr:.2f} dB"
+
+
+def scores(x: np.ndarray, x_hat: np.ndarray) -> Scores:
+    """BCE, MSE and PSNR of ``x_hat`` against ``x`` in one call."""
+    return Scores(bce=bce(x, x_hat), mse=mse(x, x_hat), psnr=psnr(x, x_hat))
+
+
+def mean_image_baseline(x_train: np.ndarray, x_test: np.ndarray) -> Scores:
+    """Scores of the model that ignores its input and outputs the mean training image.
+
+    A model that cannot beat this has learned nothing about the individual image.
+    """
+    if not isinstance(x_train, np.ndarray) or x_train.ndim < 2:
+        raise ValueError("mean_image_baseline: x_train must be an array of images")
+    if x_train.shape[1:] != getattr(x_test, "shape", (None,))[1:]:
+        raise ValueError(
+            f"mean_image_baseline: image shapes differ, {x_train.shape[1:]} vs "
+            f"{getattr(x_test, 'shape', None)}"
+        )
+    mean = x_train.mean(axis=0, dtype=np.float64).astype(x_test.dtype)
+    return scores(x_test, np.broadcast_to(mean, x_test.shape))

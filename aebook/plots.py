@@ -1,0 +1,197 @@
+"""Figures every chapter draws: image rows and grids, per-class examples, training curves.
+
+Each function returns the :class:`matplotlib.figure.Figure` it drew, titles and labels
+set, grayscale images shown with ``cmap="gray"`` on a fixed 0-1 (or 0-255) scale so a
+faint reconstruction looks faint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["compare_rows", "examples_per_class", "image_grid", "plot_history"]
+
+
+def _as_images(x: Any, what: str) -> np.ndarray:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{what} must be a NumPy array, got {type(x).__name__}")
+    if x.ndim == 2 and x.shape[1] == 784:
+        return x.reshape(-1, 28, 28)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        return x[..., 0]
+    if x.ndim == 3:
+        return x
+    raise ValueError(f"{what} must be (n, 784), (n, h, w) or (n, h, w, 1) images, got {x.shape}")
+
+
+def _vmax(x: np.ndarray) -> float:
+    return 255.0 if x.dtype == np.uint8 else 1.0
+
+
+def _hide_ticks(ax: Any) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def compare_rows(
+    rows: Mapping[str, np.ndarray], n: int = 10, title: str | None = None, scale: float = 1.2
+) -> Any:
+    """One row of ``n`` images per entry of ``rows``, the same index in each column.
+
+    ``rows`` maps a row label to images, e.g. ``{"original": x, "reconstruction": x_hat}``
+    or ``{"noisy": x_noisy, "denoised": x_den, "clean": x}``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("compare_rows needs at least one row")
+    images = {label: _as_images(x, f"rows[{label!r}]") for label, x in rows.items()}
+    shortest = min(len(x) for x in images.values())
+    if n < 1 or n > shortest:
+        raise ValueError(f"n must be between 1 and {shortest}, got {n}")
+    fig, axes = plt.subplots(
+        len(images), n, figsize=(scale * n, scale * len(images) + 0.4), squeeze=False
+    )
+    for r, (label, x) in enumerate(images.items()):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(x[c], cmap="gray", vmin=0.0, vmax=_vmax(x))
+            _hide_ticks(ax)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(
+    images: np.ndarray,
+    ncols: int = 10,
+    titles: Sequence[str] | None = None,
+    title: str | None = None,
+    scale: float = 1.2,
+    cmap: str = "gray",
+) -> Any:
+    """Images in a grid of ``ncols`` columns, optionally each with a small title."""
+    import matplotlib.pyplot as plt
+
+    x = _as_images(images, "images")
+    if len(x) == 0:
+        raise ValueError("image_grid needs at least one image")
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    if titles is not None and len(titles) != len(x):
+        raise ValueError(f"{len(titles)} titles for {len(x)} images")
+    ncols = min(ncols, len(x))
+    nrows = -(-len(x) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.4), squeeze=False)
+    vmin, vmax = (0.0, _vmax(x)) if cmap == "gray" else (None, None)
+    for i, ax in enumerate(axes.flat):
+        _hide_ticks(ax)
+        if i >= len(x):
+            ax.axis("off")
+            continue
+        ax.imshow(x[i], cmap=cmap, vmin=vmin, vmax=vmax)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def examples_per_class(
+    x: np.ndarray,
+    y: np.ndarray,
+    class_names: Sequence[str],
+    per_class: int = 10,
+    title: str | None = None,
+) -> Any:
+    """A row of the first ``per_class`` images of every class, labelled with its name."""
+    import matplotlib.pyplot as plt
+
+    imgs = _as_images(x, "x")
+    y = np.asarray(y)
+    if y.shape != (len(imgs),):
+        raise ValueError(f"y must have shape ({len(imgs)},), got {y.shape}")
+    k = len(class_names)
+    fig, axes = plt.subplots(k, per_class, figsize=(per_class * 0.9, k * 0.9 + 0.4), squeeze=False)
+    for c in range(k):
+        idx = np.flatnonzero(y == c)[:per_class]
+        if len(idx) < per_class:
+            raise ValueError(f"class {c} ({class_names[c]!r}) has only {len(idx)} examples")
+        for j, i in enumerate(idx):
+            axes[c, j].imshow(imgs[i], cmap="gray", vmin=0.0, vmax=_vmax(imgs))
+            _hide_ticks(axes[c, j])
+        axes[c, 0].set_ylabel(class_names[c], rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _history_dict(h: Any) -> Mapping[str, Sequence[float]]:
+    hist = getattr(h, "history", h)
+    if not isinstance(hist, Mapping):
+        raise TypeError(f"expected a keras History or a dict of lists, got {type(h).__name__}")
+    return hist
+
+
+def _is_single_history(h: Any) -> bool:
+    """A History, or a plain ``{"loss": [...], ...}`` dict (rather than ``{label: History}``)."""
+    if hasattr(h, "history"):
+        return True
+    return isinstance(h, Mapping) and all(
+        isinstance(v, (list, tuple, np.ndarray)) for v in h.values()
+    )
+
+
+def plot_history(
+    histories: Any,
+    keys: Sequence[str] = ("loss", "val_loss"),
+    title: str = "Training curves",
+    ylabel: str = "loss",
+    logy: bool = False,
+    ax: Any = None,
+) -> Any:
+    """Loss curves per epoch from a Keras ``History`` (or a ``{label: History}`` mapping).
+
+    Solid lines are the first key (training), dashed the others (e.g. validation).
+    """
+    import matplotlib.pyplot as plt
+
+    if _is_single_history(histories):
+        histories = {"": histories}
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("plot_history needs a History or a non-empty {label: History} mapping")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    else:
+        fig = ax.figure
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (label, h) in enumerate(histories.items()):
+        hist = _history_dict(h)
+        for j, key in enumerate(keys):
+            if key not in hist:
+                raise KeyError(f"history {label!r} has no {key!r}; it has {sorted(hist)}")
+            values = list(hist[key])
+            name = f"{label} {key}".strip()
+            ax.plot(
+                range(1, len(values) + 1),
+                values,
+                color=colours[i % len(colours)],
+                linestyle="-" if j == 0 else "--",
+                marker="o" if len(values) == 1 else None,
+                label=name,
+            )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if logy:
+        ax.set_yscale("log")
+    ax.legend()
+    fig.tight_layout()
+    return fig
