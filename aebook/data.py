@@ -195,8 +195,8 @@ DOWNLOAD_MIRRORS: dict[str, tuple[str, ...]] = {
 
 _FIX_HINT = (
     "Re-create the mirror with `python -m aebook.data download DIR` (on a machine with "
-    "internet) and point {env} at it, or copy the file again from a trusted copy."
-).format(env=ENV_VAR)
+    f"internet) and point {ENV_VAR} at it, or copy the file again from a trusted copy."
+)
 
 
 def _spec(name: str) -> DatasetSpec:
@@ -226,8 +226,7 @@ def read_idx(path: str | os.PathLike[str], expected: IdxFile) -> np.ndarray:
             raw = fh.read()
     except (OSError, EOFError, zlib.error) as exc:
         raise CorruptFileError(
-            f"{path} is not a complete gzip file ({exc}); it is truncated or corrupted. "
-            f"{_FIX_HINT}"
+            f"{path} is not a complete gzip file ({exc}); it is truncated or corrupted. {_FIX_HINT}"
         ) from exc
 
     actual = hashlib.sha256(raw).hexdigest()
@@ -250,8 +249,7 @@ def _parse_idx(raw: bytes, path: Path, shape: tuple[int, ...]) -> np.ndarray:
         )
     if ndim != len(shape):
         raise IdxHeaderError(
-            f"{path}: IDX header has {ndim} dimensions, expected {len(shape)} {shape}. "
-            f"{_FIX_HINT}"
+            f"{path}: IDX header has {ndim} dimensions, expected {len(shape)} {shape}. {_FIX_HINT}"
         )
     header_end = 4 + 4 * ndim
     if len(raw) < header_end:
@@ -448,7 +446,9 @@ def to_images(x: np.ndarray, channels: bool = True) -> np.ndarray:
         or (x.ndim == 4 and x.shape[1:] == (28, 28, 1))
     )
     if not ok:
-        raise ValueError(f"to_images expects (n, 784), (n, 28, 28) or (n, 28, 28, 1), got {x.shape}")
+        raise ValueError(
+            f"to_images expects (n, 784), (n, 28, 28) or (n, 28, 28, 1), got {x.shape}"
+        )
     return x.reshape((len(x), 28, 28, 1) if channels else (len(x), 28, 28))
 
 

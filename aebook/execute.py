@@ -62,7 +62,9 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def execute_notebook(path: str | os.PathLike[str], smoke: bool = False, timeout: int = 3600) -> float:
+def execute_notebook(
+    path: str | os.PathLike[str], smoke: bool = False, timeout: int = 3600
+) -> float:
     """Execute ``path`` in place in a fresh kernel and stamp it; return the wall time in s.
 
     Raises ``nbclient.exceptions.CellExecutionError`` if any cell fails; the file is
@@ -115,10 +117,14 @@ def execute_notebook(path: str | os.PathLike[str], smoke: bool = False, timeout:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aebook.execute", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m aebook.execute", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("notebooks", nargs="*", help="notebook files to execute in place")
     parser.add_argument("--all", action="store_true", help="every notebooks/*.ipynb")
-    parser.add_argument("--smoke", action="store_true", help=f"smoke profile ({SMOKE_ENV}=1); not for commits")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"smoke profile ({SMOKE_ENV}=1); not for commits"
+    )
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.notebooks]

@@ -87,7 +87,9 @@ def image_grid(
         raise ValueError(f"{len(titles)} titles for {len(x)} images")
     ncols = min(ncols, len(x))
     nrows = -(-len(x) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.4), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.4), squeeze=False
+    )
     vmin, vmax = (0.0, _vmax(x)) if cmap == "gray" else (None, None)
     for i, ax in enumerate(axes.flat):
         _hide_ticks(ax)

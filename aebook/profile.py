@@ -150,7 +150,7 @@ def setup(seed: int = 0) -> Run:
     import keras
 
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global RNG readers may use
     keras.utils.set_random_seed(seed)
     versions = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
     if keras.backend.backend() == "tensorflow":
