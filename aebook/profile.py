@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -149,9 +148,7 @@ def setup(seed: int = 0) -> Run:
     _quiet_tensorflow()
     import keras
 
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global RNG readers may use
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and the backend
     versions = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
