@@ -6,7 +6,8 @@
     python -m aebook.execute --all                                  # every chapter
     python -m aebook.execute --smoke notebooks/01_*.ipynb           # quick check, not for commits
 
-Each notebook runs top to bottom in a fresh ``python3`` kernel, in its own folder, and
+Before running, the Colab set-up cell (tagged ``bootstrap``) is rewritten from the
+``repository`` section of ``_config.yml``. Each notebook then runs top to bottom in a fresh ``python3`` kernel, in its own folder, and
 is written back with its outputs and ``metadata["aebook"]``: the profile, the sha256 of
 its code cells (:func:`code_sha256`), the wall time and the library versions. The
 hygiene tests compare that stamp with the code, so committed outputs that are stale or
@@ -30,9 +31,81 @@ from typing import Any
 
 from .profile import SMOKE_ENV
 
-__all__ = ["STAMP_KEY", "code_sha256", "execute_notebook", "stamp_of"]
+__all__ = [
+    "BOOTSTRAP_TAG",
+    "STAMP_KEY",
+    "bootstrap_source",
+    "code_sha256",
+    "execute_notebook",
+    "read_repository",
+    "stamp_of",
+    "sync_bootstrap",
+]
 
 STAMP_KEY = "aebook"
+#: Tag of the Colab set-up cell; it also carries ``remove-cell`` (site) and ``nbval-skip``.
+BOOTSTRAP_TAG = "bootstrap"
+BOOTSTRAP_TAGS = [BOOTSTRAP_TAG, "remove-cell", "nbval-skip"]
+
+_BOOTSTRAP_TEMPLATE = """\
+# Set-up for Google Colab (hidden on the book's site, skipped by the tests).
+# Colab already has TensorFlow and Keras; this installs only the book's helper
+# package, `aebook`, whose loose requirements never replace them.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet",
+         "aebook @ git+{url}@{branch}"],
+        check=True,
+    )"""
+
+
+def read_repository(config: str | os.PathLike[str]) -> tuple[str, str]:
+    """``(repository.url, repository.branch)`` from the book's ``_config.yml``."""
+    import yaml
+
+    with open(config, encoding="utf-8") as fh:
+        repo = (yaml.safe_load(fh) or {}).get("repository") or {}
+    url, branch = repo.get("url"), repo.get("branch")
+    if not url or not branch:
+        raise ValueError(f"{config}: repository.url and repository.branch must both be set")
+    return str(url).rstrip("/"), str(branch)
+
+
+def bootstrap_source(url: str, branch: str) -> str:
+    """The Colab set-up cell every chapter starts with, for this repository and branch."""
+    return _BOOTSTRAP_TEMPLATE.format(url=url, branch=branch)
+
+
+def sync_bootstrap(nb: Any, config: str | os.PathLike[str]) -> bool:
+    """Rewrite the notebook's bootstrap cell from ``_config.yml``; ``True`` if it changed.
+
+    Raises ``ValueError`` when the notebook has no code cell tagged ``bootstrap``.
+    """
+    source = bootstrap_source(*read_repository(config))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and BOOTSTRAP_TAG in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            changed = cell["source"] != source or cell["metadata"]["tags"] != BOOTSTRAP_TAGS
+            cell["source"] = source
+            cell["metadata"]["tags"] = list(BOOTSTRAP_TAGS)
+            return changed
+    raise ValueError(
+        f"no code cell tagged {BOOTSTRAP_TAG!r}: every chapter needs the Colab set-up cell"
+    )
+
+
+def _find_config(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / "_config.yml").is_file():
+            return folder / "_config.yml"
+    return None
+
+
 _VERSIONED = ("tensorflow", "keras", "numpy", "scikit-learn", "matplotlib")
 
 
@@ -75,6 +148,9 @@ def execute_notebook(
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    config = _find_config(path.resolve().parent)
+    if config is not None:
+        sync_bootstrap(nb, config)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []

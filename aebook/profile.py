@@ -9,10 +9,13 @@ test suite can run every notebook quickly. Notebooks call :func:`epochs` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,18 +96,44 @@ class Run:
         """Seconds since :func:`setup` was called."""
         return time.perf_counter() - self.started
 
-    def finish(self) -> float:
-        """Print the chapter's wall time and record it as ``wall_time_s``; return it."""
+    def finish(self) -> None:
+        """Print the chapter's wall time and record it as ``wall_time_s``."""
         from .record import record
 
         seconds = self.elapsed()
         print(f"Wall time of this chapter: {seconds:.0f} s ({self.profile} profile)")
         record("wall_time_s", round(seconds, 1))
-        return seconds
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment.
+
+    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", "Could not find
+    cuda drivers", ...) are written before its logging is configured, so
+    ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them. Python exceptions still propagate.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real descriptor 2 (unusual embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
+    # Before TensorFlow is imported: "3" hides its native INFO, WARNING and ERROR log
+    # lines (e.g. the harmless "NodeDef mentions attribute ..." during fit); Python
+    # exceptions are unaffected.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=".*np.object.*")
 
@@ -140,13 +169,19 @@ def setup(seed: int = 0) -> Run:
 
     Seeds Python, NumPy and Keras with ``keras.utils.set_random_seed(seed)`` and turns
     on TensorFlow's op determinism, so re-running a notebook top to bottom in a fresh
-    kernel gives the same numbers on the same machine. Call it once, first.
+    kernel gives the same numbers on the same machine.
+
+    Call it once, first, *before* importing Keras or TensorFlow: it imports them itself
+    with their native start-up messages silenced.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     profile = profile_name()
     _quiet_tensorflow()
-    import keras
+    with _native_stderr_silenced():
+        import keras
+
+        devices = _devices()  # initialises the devices, which logs natively too
 
     keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and the backend
     versions = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
@@ -160,6 +195,6 @@ def setup(seed: int = 0) -> Run:
     switch = f"{SMOKE_ENV}=1" if profile == "smoke" else f"{SMOKE_ENV} unset"
     print(
         f"aebook | profile: {profile} ({switch}) | seed {seed} | {versions} | "
-        f"Python {platform.python_version()} | {_devices()}"
+        f"Python {platform.python_version()} | {devices}"
     )
     return Run(seed=seed, profile=profile)
