@@ -9,10 +9,11 @@ of an executed notebook file.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 __all__ = ["GLUE_PREFIX", "read_records", "record"]
@@ -35,7 +36,7 @@ def record(name: str, value: Real | str) -> None:
     if isinstance(value, bool) or not isinstance(value, (Real, str)):
         raise TypeError(f"record({name!r}) takes a number or a string, got {type(value).__name__}")
     if isinstance(value, Real):
-        value = float(value) if not isinstance(value, int) else int(value)
+        value = int(value) if isinstance(value, Integral) else float(value)
         if not math.isfinite(value):
             raise ValueError(f"record({name!r}) got a non-finite value {value}")
     try:
@@ -70,5 +71,8 @@ def read_records(path: str | os.PathLike[str]) -> dict[str, Any]:
             try:
                 found[meta["name"]] = json.loads(text)
             except json.JSONDecodeError:
-                found[meta["name"]] = text.strip("'\"")
+                try:  # record() writes repr(value): a Python literal
+                    found[meta["name"]] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    found[meta["name"]] = text.strip("'\"")
     return found

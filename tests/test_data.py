@@ -219,7 +219,12 @@ def test_load_real_specs_know_both_data_sets():
     assert set(data.DATASETS) == {"mnist", "fashion_mnist"}
     assert aebook.CLASS_NAMES["fashion_mnist"][9] == "Ankle boot"
     for spec in data.DATASETS.values():
-        assert [f.shape for f in spec.files] == [(60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]
+        assert [f.shape for f in spec.files] == [
+            (60000, 28, 28),
+            (60000,),
+            (10000, 28, 28),
+            (10000,),
+        ]
         assert all(len(f.sha256) == 64 for f in spec.files)
 
 

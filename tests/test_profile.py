@@ -116,7 +116,7 @@ def test_subset_validation(request, profile_fixture):
 def _random_draws():
     import keras
 
-    a = np.random.rand(4)
+    a = np.random.rand(4)  # noqa: NPY002 - setup() must seed the legacy global RNG
     k = keras.ops.convert_to_numpy(keras.random.uniform((4,)))
     dense = keras.layers.Dense(3)
     dense.build((None, 5))

@@ -1,0 +1,170 @@
+"""Unit tests of aebook.execute: the code hash, the stamp and the profile the kernel sees."""
+
+from __future__ import annotations
+
+import copy
+import os
+from importlib import metadata
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+from nbformat import v4
+
+from aebook import execute
+from aebook.execute import code_sha256, execute_notebook, stamp_of
+
+SMOKE = "AEBOOK_SMOKE"
+PRINT_SMOKE = 'import os; print(os.environ.get("AEBOOK_SMOKE"))'
+
+
+def _notebook(*sources: str, markdown: str = "# A chapter"):
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_markdown_cell(markdown)] + [v4.new_code_cell(s) for s in sources]
+    return nb
+
+
+def _stdout(cell) -> str:
+    return "".join(o.text for o in cell.outputs if o.output_type == "stream")
+
+
+# --------------------------------------------------------------------------- code_sha256
+def test_code_sha256_tracks_code_cells_only():
+    nb = _notebook("x = 1", "print(x)")
+    base = code_sha256(nb)
+    assert len(base) == 64 and int(base, 16) >= 0
+
+    edited = copy.deepcopy(nb)
+    edited.cells[2].source = "print(x + 1)"
+    assert code_sha256(edited) != base
+
+    reordered = copy.deepcopy(nb)
+    reordered.cells[1], reordered.cells[2] = reordered.cells[2], reordered.cells[1]
+    assert code_sha256(reordered) != base
+
+    added = copy.deepcopy(nb)
+    added.cells.append(v4.new_code_cell(""))
+    assert code_sha256(added) != base
+
+    prose = copy.deepcopy(nb)
+    prose.cells[0].source = "# A different title"
+    prose.cells.append(v4.new_markdown_cell("More prose."))
+    assert code_sha256(prose) == base
+
+    outputs = copy.deepcopy(nb)
+    outputs.cells[2].outputs = [v4.new_output("stream", name="stdout", text="1\n")]
+    outputs.cells[2].execution_count = 7
+    outputs.metadata["aebook"] = {"profile": "full"}
+    assert code_sha256(outputs) == base
+
+
+def test_code_sha256_list_and_string_sources_agree():
+    as_dict = {
+        "cells": [
+            {"cell_type": "code", "source": ["x = 1\n", "y = 2"]},
+            {"cell_type": "raw", "source": "ignored"},
+        ]
+    }
+    assert code_sha256(as_dict) == code_sha256(_notebook("x = 1\ny = 2"))
+
+
+def test_stamp_of():
+    nb = _notebook("x = 1")
+    assert stamp_of(nb) is None
+    nb.metadata["aebook"] = {"profile": "smoke"}
+    assert stamp_of(nb) == {"profile": "smoke"}
+
+
+# --------------------------------------------------------------------------- bootstrap
+def _config(folder, url="https://github.com/someone/book/", branch="dev"):
+    path = folder / "_config.yml"
+    path.write_text(f"title: T\nrepository:\n  url: {url}\n  branch: {branch}\n", encoding="utf-8")
+    return path
+
+
+def test_sync_bootstrap_rewrites_the_tagged_cell(tmp_path):
+    config = _config(tmp_path)
+    assert execute.read_repository(config) == ("https://github.com/someone/book", "dev")
+    nb = _notebook("old set-up", "x = 1")
+    nb.cells[1].metadata["tags"] = ["bootstrap"]
+    assert execute.sync_bootstrap(nb, config) is True
+    source = nb.cells[1].source
+    assert "git+https://github.com/someone/book@dev" in source
+    assert source == execute.bootstrap_source("https://github.com/someone/book", "dev")
+    assert nb.cells[1].metadata["tags"] == ["bootstrap", "remove-cell", "nbval-skip"]
+    assert nb.cells[2].source == "x = 1"
+    assert execute.sync_bootstrap(nb, config) is False  # already in sync
+
+
+def test_sync_bootstrap_errors(tmp_path):
+    with pytest.raises(ValueError, match="no code cell tagged 'bootstrap'"):
+        execute.sync_bootstrap(_notebook("x = 1"), _config(tmp_path))
+    bad = tmp_path / "bad.yml"
+    bad.write_text("repository:\n  url: https://example.org/x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="branch must both be set"):
+        execute.read_repository(bad)
+
+
+# --------------------------------------------------------------------------- execute_notebook
+def test_execute_notebook_full_profile(tmp_path, monkeypatch):
+    monkeypatch.setenv(SMOKE, "1")  # the caller's setting must not leak into a full run
+    nb = _notebook(PRINT_SMOKE, "print(6 * 7)")
+    nb.cells[2].outputs = [v4.new_output("stream", name="stdout", text="stale\n")]
+    nb.cells[2].execution_count = 99
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+
+    seconds = execute_notebook(path)
+
+    assert os.environ[SMOKE] == "1"  # restored afterwards
+    assert seconds > 0
+    done = nbformat.read(path, as_version=4)
+    assert _stdout(done.cells[1]) == "None\n"
+    assert _stdout(done.cells[2]) == "42\n"
+    assert [c.execution_count for c in done.cells[1:]] == [1, 2]
+    stamp = stamp_of(done)
+    assert stamp["profile"] == "full"
+    assert stamp["code_sha256"] == code_sha256(nb) == code_sha256(done)
+    assert stamp["wall_seconds"] > 0
+    assert stamp["wall_seconds"] == pytest.approx(seconds, abs=0.051)
+    assert stamp["executed"].endswith("Z") and len(stamp["executed"]) == 20
+    versions = stamp["versions"]
+    assert versions["tensorflow"] == metadata.version("tensorflow")
+    assert versions["keras"] == metadata.version("keras")
+    assert {"python", "numpy", "matplotlib", "scikit-learn"} <= set(versions)
+    assert "not installed" not in (versions["tensorflow"], versions["keras"])
+    assert "CPU cores" in stamp["machine"]
+
+
+def test_execute_notebook_smoke_profile_runs_in_the_notebook_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(SMOKE, raising=False)
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    (folder / "marker.txt").write_text("here", encoding="utf-8")
+    nb = _notebook(PRINT_SMOKE, "print(open('marker.txt').read())")
+    path = folder / "chapter.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.chdir(tmp_path)  # the kernel must still start in the notebook's folder
+
+    execute_notebook(path, smoke=True)
+
+    assert SMOKE not in os.environ  # restored afterwards
+    done = nbformat.read(path, as_version=4)
+    assert stamp_of(done)["profile"] == "smoke"
+    assert _stdout(done.cells[1]) == "1\n"
+    assert _stdout(done.cells[2]) == "here\n"
+
+
+def test_execute_notebook_failing_cell_leaves_file_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setenv(SMOKE, "0")
+    nb = _notebook("x = 1", 'raise RuntimeError("boom in cell")', "print('never')")
+    nb.cells[1].outputs = [v4.new_output("stream", name="stdout", text="old output\n")]
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+
+    with pytest.raises(CellExecutionError, match="boom in cell"):
+        execute_notebook(path, timeout=60)
+
+    assert path.read_bytes() == before
+    assert os.environ[SMOKE] == "0"
