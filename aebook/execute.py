@@ -56,11 +56,8 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "aebook @ git+{url}@{branch}"],
-        check=True,
-    )"""
+    package = "aebook @ git+{url}@{branch}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)"""
 
 
 def read_repository(config: str | os.PathLike[str]) -> tuple[str, str]:
