@@ -216,7 +216,7 @@ def read_idx(path: str | os.PathLike[str], expected: IdxFile) -> np.ndarray:
     decompressed bytes equals ``expected.sha256``; the IDX header says unsigned bytes
     with ``expected.shape``; the payload has exactly that many bytes.
 
-    Returns a read-only-free ``uint8`` array of ``expected.shape``.
+    Returns a writable ``uint8`` array of ``expected.shape``.
     """
     path = Path(path)
     if not path.is_file():
@@ -286,7 +286,7 @@ def _load_keras(name: str) -> Arrays:
             f"could not load {name!r}: {ENV_VAR} is not set, so Keras tried to download it "
             f"and failed ({type(exc).__name__}: {exc}). Without internet, set {ENV_VAR} to a "
             "folder holding `mnist/` and `fashion-mnist/` with the IDX .gz files (for this "
-            "project's CI: AEBOOK_DATA=../shared/data); build one with "
+            "project's CI, the absolute path of ../shared/data); build one with "
             "`python -m aebook.data download DIR` on a machine with internet."
         ) from exc
     return (
@@ -312,9 +312,9 @@ def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> Arrays:
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataFileMissingError(
-            f"{ENV_VAR} points at {root}, which is not a folder. Set it to a folder holding "
-            "`mnist/` and `fashion-mnist/` (e.g. ../shared/data), or unset it to download "
-            "with Keras."
+            f"{ENV_VAR} points at {root}, which is not a folder. Set it to the absolute path "
+            "of a folder holding `mnist/` and `fashion-mnist/` (a relative path is read from "
+            "the notebook's own folder), or unset it to download with Keras."
         )
     return _load_mirror(spec, root)
 

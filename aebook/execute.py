@@ -181,7 +181,7 @@ def execute_notebook(
         "profile": "smoke" if smoke else "full",
         "code_sha256": code_sha256(nb),
         "wall_seconds": round(seconds, 1),
-        "executed": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "executed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
         "versions": _versions(),
     }

@@ -120,11 +120,12 @@ def examples_per_class(
     if y.shape != (len(imgs),):
         raise ValueError(f"y must have shape ({len(imgs)},), got {y.shape}")
     k = len(class_names)
-    fig, axes = plt.subplots(k, per_class, figsize=(per_class * 0.9, k * 0.9 + 0.4), squeeze=False)
-    for c in range(k):
-        idx = np.flatnonzero(y == c)[:per_class]
+    rows = [np.flatnonzero(y == c)[:per_class] for c in range(k)]
+    for c, idx in enumerate(rows):
         if len(idx) < per_class:
             raise ValueError(f"class {c} ({class_names[c]!r}) has only {len(idx)} examples")
+    fig, axes = plt.subplots(k, per_class, figsize=(per_class * 0.9, k * 0.9 + 0.4), squeeze=False)
+    for c, idx in enumerate(rows):
         for j, i in enumerate(idx):
             axes[c, j].imshow(imgs[i], cmap="gray", vmin=0.0, vmax=_vmax(imgs))
             _hide_ticks(axes[c, j])
@@ -165,6 +166,8 @@ def plot_history(
     """
     import matplotlib.pyplot as plt
 
+    if isinstance(histories, Mapping) and not histories:
+        raise ValueError("plot_history needs a History or a non-empty {label: History} mapping")
     if _is_single_history(histories):
         histories = {"": histories}
     if not isinstance(histories, Mapping) or not histories:

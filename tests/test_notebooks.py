@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 NB_IDS = [p.name for p in NOTEBOOKS]
 
-#: Legacy Keras 1/2 and channels-first idioms that must not appear (DEVELOPERS.md).
+#: Legacy Keras 1/2 and channels-first idioms that must not appear in the book.
 LEGACY = re.compile(
     r"nb_epoch|border_mode|Convolution2D|activity_l1|Model\(\s*input\s*=|visualize_util"
     r"|image_dim_ordering|data_format\s*=\s*[\"']channels_first|from\s+keras\.layers\.core"
     r"|tf_keras|tf\.compat\.v1|keras\.backend\.set_image_data_format"
 )
 
-#: Sections every chapter has, in this order (DEVELOPERS.md, "One chapter skeleton").
+#: Sections every chapter has, in this order (the chapter skeleton; see README.md).
 SKELETON = ["Learning objectives", "Set-up", "Discussion", "Exercises", "References"]
 
 #: Headline numbers each chapter must record, and the targets the committed outputs meet.

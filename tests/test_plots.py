@@ -237,3 +237,17 @@ def test_plot_history_errors(keras_history):
         plot_history(42)
     with pytest.raises(TypeError, match="keras History or a dict"):
         plot_history({"a": 42})
+
+
+def test_plot_history_empty_mapping_is_rejected():
+    with pytest.raises(ValueError, match="non-empty"):
+        plot_history({})
+
+
+def test_examples_per_class_too_few_leaves_no_figure_open():
+    x = unit_images(5)
+    y = np.zeros(5, dtype=np.uint8)
+    before = len(plt.get_fignums())
+    with pytest.raises(ValueError, match="has only"):
+        examples_per_class(x, y, ["a", "b"], per_class=2)
+    assert len(plt.get_fignums()) == before
