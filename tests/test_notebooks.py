@@ -193,3 +193,6 @@ def test_chapter_targets_in_committed_outputs() -> None:
     assert ch2["test_bce"] <= 0.093, ch2["test_bce"]
     assert ch2["test_bce"] < ch2["baseline_bce"]
     assert abs(ch2["linear_ae_mse"] - ch2["pca_mse"]) <= 0.05 * ch2["pca_mse"]
+    ch3 = read_records(ROOT / "notebooks" / "03_sparse.ipynb")
+    assert ch3["test_bce"] <= 0.10, ch3["test_bce"]
+    assert ch3["mean_activation_plain"] >= 3 * ch3["mean_activation"]
