@@ -415,15 +415,21 @@ def scale(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) / np.float32(255.0)
 
 
-def _check_unit_float(x: np.ndarray, what: str) -> None:
+def check_unit_float(x: np.ndarray, what: str, allow_empty: bool = True) -> None:
+    """Raise unless ``x`` is a float NumPy array with every value in [0, 1] (no NaN).
+
+    The one check behind every helper that takes scaled images (transforms, metrics).
+    """
     _check_array(x, what)
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{what} expects floats in [0, 1] (use aebook.scale), got {x.dtype}")
-    if x.size and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
-        raise ValueError(
-            f"{what} expects values in [0, 1], got min {float(x.min()):.3g}, "
-            f"max {float(x.max()):.3g}"
-        )
+        raise ValueError(f"{what} must hold floats in [0, 1] (use aebook.scale), got {x.dtype}")
+    if x.size == 0:
+        if allow_empty:
+            return
+        raise ValueError(f"{what} is empty")
+    lo, hi = float(x.min()), float(x.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0.0 or hi > 1.0:
+        raise ValueError(f"{what} must lie in [0, 1], got min {lo:.3g}, max {hi:.3g}")
 
 
 def flatten(x: np.ndarray) -> np.ndarray:
@@ -457,7 +463,7 @@ def add_noise(x: np.ndarray, factor: float = 0.5, seed: int = 0) -> np.ndarray:
 
     ``x`` must be floats in [0, 1]; the result has the same shape and dtype.
     """
-    _check_unit_float(x, "add_noise(x)")
+    check_unit_float(x, "add_noise(x)")
     if not factor >= 0:
         raise ValueError(f"noise factor must be >= 0, got {factor}")
     rng = np.random.default_rng(seed)

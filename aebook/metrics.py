@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .data import check_unit_float
+
 __all__ = ["Scores", "bce", "mean_image_baseline", "mse", "psnr", "scores"]
 
 #: Keras clips probabilities to [eps, 1 - eps] in its binary cross-entropy; so do we.
@@ -20,17 +22,7 @@ EPSILON = 1e-7
 
 def _check_pair(x: np.ndarray, x_hat: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     for label, arr in (("x", x), ("x_hat", x_hat)):
-        if not isinstance(arr, np.ndarray):
-            raise TypeError(f"{name}: {label} must be a NumPy array, got {type(arr).__name__}")
-        if not np.issubdtype(arr.dtype, np.floating):
-            raise ValueError(
-                f"{name}: {label} must hold floats in [0, 1] (use aebook.scale), got {arr.dtype}"
-            )
-        if arr.size == 0:
-            raise ValueError(f"{name}: {label} is empty")
-        lo, hi = float(arr.min()), float(arr.max())
-        if lo < 0.0 or hi > 1.0 or not np.isfinite([lo, hi]).all():
-            raise ValueError(f"{name}: {label} must lie in [0, 1], got min {lo:.3g}, max {hi:.3g}")
+        check_unit_float(arr, f"{name}: {label}", allow_empty=False)
     if x.shape != x_hat.shape:
         raise ValueError(f"{name}: shapes differ, x {x.shape} vs x_hat {x_hat.shape}")
     n = len(x)

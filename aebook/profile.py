@@ -14,7 +14,6 @@ import os
 import platform
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -134,8 +133,6 @@ def _quiet_tensorflow() -> None:
     # lines (e.g. the harmless "NodeDef mentions attribute ..." during fit); Python
     # exceptions are unaffected.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", message=".*np.object.*")
 
 
 def _style_matplotlib() -> None:

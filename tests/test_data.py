@@ -436,3 +436,10 @@ def test_add_noise_rejects_bad_input():
         aebook.add_noise(x, factor=-0.1)
     with pytest.raises(ValueError, match="noise factor"):
         aebook.add_noise(x, factor=float("nan"))
+
+
+def test_add_noise_rejects_nan():
+    x = unit_images(2)
+    x[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        aebook.add_noise(x)
