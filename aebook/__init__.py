@@ -9,12 +9,13 @@ this package does the plumbing they share:
   full / smoke run profiles (:func:`epochs`, :func:`subset`);
 * :mod:`aebook.metrics` - BCE, MSE, PSNR and the mean-image baseline;
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
-* :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log;
+* :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
+  :func:`stop_at`, which stops training once a held-out loss reaches a target;
 * :mod:`aebook.record` - :func:`record` headline numbers in myst-nb's glue format;
 * :mod:`aebook.execute` - the executor that runs and stamps the committed notebooks.
 """
 
-from .callbacks import progress
+from .callbacks import progress, stop_at
 from .data import CLASS_NAMES, DataError, add_noise, flatten, load, scale, to_images
 from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
 from .plots import compare_rows, examples_per_class, image_grid, plot_history
@@ -49,6 +50,7 @@ __all__ = [
     "scale",
     "scores",
     "setup",
+    "stop_at",
     "subset",
     "to_images",
 ]
