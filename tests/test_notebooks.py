@@ -53,6 +53,13 @@ RECORDED = {
         "baseline_bce",
         "wall_time_s",
     },
+    "05_convolutional.ipynb": {
+        "test_bce",
+        "test_bce_transpose",
+        "baseline_bce",
+        "conv_epochs",
+        "wall_time_s",
+    },
 }
 
 
@@ -196,3 +203,7 @@ def test_chapter_targets_in_committed_outputs() -> None:
     ch3 = read_records(ROOT / "notebooks" / "03_sparse.ipynb")
     assert ch3["test_bce"] <= 0.10, ch3["test_bce"]
     assert ch3["mean_activation_plain"] >= 3 * ch3["mean_activation"]
+    ch5 = read_records(ROOT / "notebooks" / "05_convolutional.ipynb")
+    assert ch5["test_bce"] <= 0.095, ch5["test_bce"]
+    assert ch5["test_bce_transpose"] < ch5["baseline_bce"]
+    assert ch5["conv_epochs"] <= 50
