@@ -53,11 +53,26 @@ RECORDED = {
         "baseline_bce",
         "wall_time_s",
     },
+    "04_deep.ipynb": {
+        "test_bce",
+        "baseline_bce",
+        "shallow_test_bce",
+        "tied_test_bce",
+        "deep_epochs",
+        "wall_time_s",
+    },
     "05_convolutional.ipynb": {
         "test_bce",
         "test_bce_transpose",
         "baseline_bce",
         "conv_epochs",
+        "wall_time_s",
+    },
+    "06_denoising.ipynb": {
+        "test_bce",
+        "psnr_noisy",
+        "psnr_denoised",
+        "baseline_bce",
         "wall_time_s",
     },
 }
@@ -203,7 +218,14 @@ def test_chapter_targets_in_committed_outputs() -> None:
     ch3 = read_records(ROOT / "notebooks" / "03_sparse.ipynb")
     assert ch3["test_bce"] <= 0.10, ch3["test_bce"]
     assert ch3["mean_activation_plain"] >= 3 * ch3["mean_activation"]
+    ch4 = read_records(ROOT / "notebooks" / "04_deep.ipynb")
+    assert ch4["test_bce"] <= 0.085, ch4["test_bce"]
+    assert ch4["test_bce"] < ch4["shallow_test_bce"] < ch4["baseline_bce"]
+    assert ch4["deep_epochs"] <= 100
     ch5 = read_records(ROOT / "notebooks" / "05_convolutional.ipynb")
     assert ch5["test_bce"] <= 0.095, ch5["test_bce"]
     assert ch5["test_bce_transpose"] < ch5["baseline_bce"]
     assert ch5["conv_epochs"] <= 50
+    ch6 = read_records(ROOT / "notebooks" / "06_denoising.ipynb")
+    assert ch6["test_bce"] < ch6["baseline_bce"]
+    assert ch6["psnr_denoised"] >= ch6["psnr_noisy"] + 8, (ch6["psnr_noisy"], ch6["psnr_denoised"])
