@@ -75,6 +75,14 @@ RECORDED = {
         "baseline_bce",
         "wall_time_s",
     },
+    "07_variational.ipynb": {
+        "test_neg_elbo",
+        "test_kl",
+        "baseline_nats",
+        "fashion_neg_elbo",
+        "fashion_kl",
+        "wall_time_s",
+    },
 }
 
 
@@ -229,3 +237,6 @@ def test_chapter_targets_in_committed_outputs() -> None:
     ch6 = read_records(ROOT / "notebooks" / "06_denoising.ipynb")
     assert ch6["test_bce"] < ch6["baseline_bce"]
     assert ch6["psnr_denoised"] >= ch6["psnr_noisy"] + 8, (ch6["psnr_noisy"], ch6["psnr_denoised"])
+    ch7 = read_records(ROOT / "notebooks" / "07_variational.ipynb")
+    assert ch7["test_neg_elbo"] < ch7["baseline_nats"], ch7["test_neg_elbo"]
+    assert ch7["test_kl"] > 1.0 and ch7["fashion_kl"] > 1.0, "collapsed KL term"
