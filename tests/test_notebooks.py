@@ -83,6 +83,20 @@ RECORDED = {
         "fashion_kl",
         "wall_time_s",
     },
+    "08_tsne.ipynb": {
+        "test_bce",
+        "baseline_bce",
+        "tsne_codes_seconds",
+        "tsne_pixels_seconds",
+        "knn_acc_codes",
+        "knn_acc_pixels",
+        "knn_acc_pca",
+        "trust_pixels",
+        "trust_pca",
+        "acc_pretrained",
+        "acc_scratch",
+        "wall_time_s",
+    },
 }
 
 
@@ -240,3 +254,8 @@ def test_chapter_targets_in_committed_outputs() -> None:
     ch7 = read_records(ROOT / "notebooks" / "07_variational.ipynb")
     assert ch7["test_neg_elbo"] < ch7["baseline_nats"], ch7["test_neg_elbo"]
     assert ch7["test_kl"] > 1.0 and ch7["fashion_kl"] > 1.0, "collapsed KL term"
+    ch8 = read_records(ROOT / "notebooks" / "08_tsne.ipynb")
+    assert ch8["test_bce"] < ch8["baseline_bce"]
+    assert ch8["knn_acc_codes"] > ch8["knn_acc_pca"] >= 0.3, "t-SNE map of codes vs. PCA view"
+    assert ch8["trust_pixels"] > ch8["trust_pca"]
+    assert min(ch8["acc_pretrained"], ch8["acc_scratch"]) > 0.3
