@@ -12,7 +12,8 @@ this package does the plumbing they share:
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
   :func:`stop_at`, which stops training once a held-out loss reaches a target;
 * :mod:`aebook.record` - :func:`record` headline numbers in myst-nb's glue format;
-* :mod:`aebook.execute` - the executor that runs and stamps the committed notebooks.
+* :mod:`aebook.execute` - the executor that runs and stamps the committed notebooks;
+* :mod:`aebook.results` - the book's results page, generated from the recorded numbers.
 """
 
 from .callbacks import progress, stop_at

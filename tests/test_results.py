@@ -1,0 +1,131 @@
+"""The results page: generated from the chapters' recorded numbers, and kept in sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import v4
+
+from aebook.record import GLUE_PREFIX
+from aebook.results import ROWS, Row, collect, render_chart, render_markdown, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_results_page_matches_the_notebooks() -> None:
+    assert write(ROOT, check=True), (
+        "book/results.md or book/results.svg disagrees with the notebooks' recorded "
+        "numbers: run `python -m aebook.results` and commit the result"
+    )
+
+
+def test_results_page_is_in_the_toc() -> None:
+    assert "file: book/results" in (ROOT / "_toc.yml").read_text(encoding="utf-8")
+
+
+def test_every_row_names_an_existing_chapter() -> None:
+    for row in ROWS:
+        assert (ROOT / "notebooks" / f"{row.notebook}.ipynb").is_file(), row
+
+
+# ------------------------------------------------------------------ synthetic notebooks
+def _glue(name: str, value: object):
+    return v4.new_output(
+        "display_data",
+        data={GLUE_PREFIX + "text/plain": repr(value)},
+        metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}},
+    )
+
+
+def _write_chapter(folder: Path, stem: str, records: dict[str, object]) -> None:
+    cell = v4.new_code_cell("aebook.record(...)")
+    cell.outputs = [_glue(k, v) for k, v in records.items()]
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_markdown_cell("# Title"), cell]
+    nbformat.write(nb, folder / f"{stem}.ipynb")
+
+
+ROWS_SMALL = (
+    Row("mean image", "01_a", "MNIST", "bce", "baseline_bce", None, None, "baseline_psnr",
+        baseline=True),
+    Row("model A", "02_b", "MNIST", "bce", "test_bce", seconds_key="train_seconds"),
+    Row("linear", "02_b", "MNIST", "mse", "linear_mse", params_key=None, psnr_key=None),
+    Row("vae", "03_c", "MNIST", "neg_elbo", "neg_elbo", psnr_key=None),
+)  # fmt: skip
+
+
+@pytest.fixture
+def chapters(tmp_path: Path) -> Path:
+    _write_chapter(tmp_path, "01_a", {"baseline_bce": 0.2625, "baseline_psnr": 11.86,
+                                      "wall_time_s": 11.0})  # fmt: skip
+    _write_chapter(
+        tmp_path,
+        "02_b",
+        {"test_bce": 0.0928, "test_psnr": 20.75, "parameters": 50992, "code_size": 32,
+         "train_seconds": 64.4, "linear_mse": 0.0169, "wall_time_s": 426.0},
+    )  # fmt: skip
+    _write_chapter(
+        tmp_path,
+        "03_c",
+        {"neg_elbo": 155.49, "parameters": 404244, "code_size": 2, "wall_time_s": 269.0},
+    )
+    return tmp_path
+
+
+def test_collect_and_render(chapters: Path) -> None:
+    table = collect(chapters, ROWS_SMALL)
+    assert [e["loss"] for e in table] == [0.2625, 0.0928, 0.0169, 155.49]
+    page = render_markdown(table)
+    assert page.startswith("# Results across the book\n")
+    assert "| model A | {doc}`2 <../notebooks/02_b>` | MNIST | 32 | 50,992 | BCE 0.0928 " in page
+    assert "| 20.8 | 64 | 7.1 |" in page
+    assert (
+        "| mean image | {doc}`1 <../notebooks/01_a>` | MNIST | – | – | BCE 0.2625 | 11.9 |" in page
+    )
+    assert "| linear |" in page and "MSE 0.01690 | – | – | 7.1 |" in page
+    assert "−ELBO 155.5 nats" in page and "| 404,244 |" in page
+    assert "```{figure} results.svg" in page
+
+
+def test_chart_is_deterministic_svg(chapters: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    table = collect(chapters, ROWS_SMALL)
+    first = render_chart(table)
+    with plt.rc_context({"font.size": 20, "axes.facecolor": "red"}):  # a caller's style
+        second = render_chart(table)
+    assert first == second
+    assert first.lstrip().startswith("<?xml") and "<svg" in first
+    assert "model A" in first and "mean image" in first
+
+
+def test_missing_record_names_the_notebook_and_the_fix(chapters: Path) -> None:
+    rows = (Row("model A", "02_b", "MNIST", "bce", "no_such_key"),)
+    with pytest.raises(KeyError, match=r"02_b.ipynb records no 'no_such_key'.*aebook.execute"):
+        collect(chapters, rows)
+
+
+def test_missing_notebook_is_named(chapters: Path) -> None:
+    rows = (Row("ghost", "09_ghost", "MNIST", "bce", "test_bce"),)
+    with pytest.raises(FileNotFoundError, match="09_ghost.ipynb"):
+        collect(chapters, rows)
+
+
+def test_unknown_loss_kind_is_rejected(chapters: Path) -> None:
+    rows = (Row("model A", "02_b", "MNIST", "accuracy", "test_bce"),)
+    with pytest.raises(ValueError, match="unknown loss 'accuracy'"):
+        collect(chapters, rows)
+
+
+def test_check_reports_stale_pages(chapters: Path, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").symlink_to(chapters, target_is_directory=True)
+    assert not write(root, check=True, rows=ROWS_SMALL)  # nothing written yet
+    assert write(root, rows=ROWS_SMALL)
+    assert write(root, check=True, rows=ROWS_SMALL)
+    page = root / "book" / "results.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("0.0928", "0.0900"))
+    assert not write(root, check=True, rows=ROWS_SMALL)
