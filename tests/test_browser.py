@@ -1,7 +1,7 @@
 """The built site as a reader's browser sees it: headless Chromium over the DevTools protocol.
 
-The test builds the book into a temporary folder, serves it on localhost, and loads the index
-page and every chapter page in Chromium (Debian's ``chromium`` package, or the binary named
+The test builds the book into a temporary folder, serves it on localhost, and loads the index,
+the other book pages and every chapter page in Chromium (Debian's ``chromium`` package, or the binary named
 by ``AEBOOK_CHROMIUM``). Per page it checks: HTTP 200, no broken image, every formula
 rendered by MathJax and no raw ``$$`` left, a Colab link to that notebook on ``main`` (chapter
 pages), and that the page's internal links resolve. A screenshot of each page is saved under
@@ -277,7 +277,8 @@ def _status(url: str) -> int:
         return error.code
 
 
-PAGES = ["book/index"] + [f"notebooks/{stem}" for stem in CHAPTERS]
+BOOK_PAGES = ["book/index", "book/setup", "book/teaching", "book/results", "book/glossary"]
+PAGES = BOOK_PAGES + [f"notebooks/{stem}" for stem in CHAPTERS]
 
 
 @pytest.mark.parametrize("page", PAGES)
