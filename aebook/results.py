@@ -210,20 +210,21 @@ def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
         "full profile on a 2-core CPU. BCE is the binary cross-entropy per pixel, MSE the mean",
         "squared error per pixel, −ELBO the VAE's negative evidence lower bound in nats per",
         "image (a sum over pixels, so not comparable with the per-pixel BCE), PSNR the peak",
-        "signal-to-noise ratio of the reconstructions. *Training* is the time of the model's",
-        "`fit` call; *chapter* is the wall time of the whole chapter, which trains other",
-        "models as well. A dash means the column does not apply.",
+        "signal-to-noise ratio of the reconstructions, *weights* the number of parameters. Each",
+        "model links to its chapter. *fit* is",
+        "the time of the model's `fit` call; *chapter* is the wall time of the whole chapter,",
+        "which trains other models as well. A dash means the column does not apply.",
         "",
-        "| model | chapter | data | code size | parameters | test loss | PSNR (dB) "
-        "| training (s) | chapter (min) |",
-        "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
+        "| model | data | code | weights | test loss | PSNR (dB) | fit (s) | chapter (min) |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for entry in table:
         row: Row = entry["row"]
-        chapter = f"{{doc}}`{row.notebook[:2].lstrip('0')} <../notebooks/{row.notebook}>`"
+        number = row.notebook[:2].lstrip("0")
+        model = f"{{doc}}`{row.model} (ch. {number}) <../notebooks/{row.notebook}>`"
         loss = _LOSS_TEXT[row.loss].format(entry["loss"])
         lines.append(
-            f"| {row.model} | {chapter} | {row.data} | {_fmt(entry['code'], ',')} "
+            f"| {model} | {row.data} | {_fmt(entry['code'], ',')} "
             f"| {_fmt(entry['params'], ',')} | {loss} | {_fmt(entry['psnr'], '.1f')} "
             f"| {_fmt(entry['seconds'], '.0f')} | {entry['wall'] / 60:.1f} |"
         )

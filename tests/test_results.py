@@ -79,12 +79,18 @@ def test_collect_and_render(chapters: Path) -> None:
     assert [e["loss"] for e in table] == [0.2625, 0.0928, 0.0169, 155.49]
     page = render_markdown(table)
     assert page.startswith("# Results across the book\n")
-    assert "| model A | {doc}`2 <../notebooks/02_b>` | MNIST | 32 | 50,992 | BCE 0.0928 " in page
+    assert (
+        "| {doc}`model A (ch. 2) <../notebooks/02_b>` | MNIST | 32 | 50,992 | BCE 0.0928 " in page
+    )
     assert "| 20.8 | 64 | 7.1 |" in page
     assert (
-        "| mean image | {doc}`1 <../notebooks/01_a>` | MNIST | – | – | BCE 0.2625 | 11.9 |" in page
+        "| {doc}`mean image (ch. 1) <../notebooks/01_a>` | MNIST | – | – | BCE 0.2625 | 11.9 |"
+        in page
     )
-    assert "| linear |" in page and "MSE 0.01690 | – | – | 7.1 |" in page
+    assert (
+        "| {doc}`linear (ch. 2) <../notebooks/02_b>` |" in page
+        and "MSE 0.01690 | – | – | 7.1 |" in page
+    )
     assert "−ELBO 155.5 nats" in page and "| 404,244 |" in page
     assert "```{figure} results.svg" in page
 
