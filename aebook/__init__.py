@@ -5,6 +5,7 @@ this package does the plumbing they share:
 
 * :mod:`aebook.data` - verified MNIST / Fashion-MNIST loading (offline mirror or Keras)
   and small transforms (:func:`scale`, :func:`flatten`, :func:`to_images`, :func:`add_noise`);
+  :func:`load_splits` gives a chapter its scaled train / validation / test sets;
 * :mod:`aebook.profile` - :func:`setup` (seeding, quiet logs, plot style, banner) and the
   full / smoke run profiles (:func:`epochs`, :func:`subset`);
 * :mod:`aebook.metrics` - BCE, MSE, PSNR and the mean-image baseline;
@@ -17,7 +18,16 @@ this package does the plumbing they share:
 """
 
 from .callbacks import progress, stop_at
-from .data import CLASS_NAMES, DataError, add_noise, flatten, load, scale, to_images
+from .data import (
+    CLASS_NAMES,
+    DataError,
+    add_noise,
+    flatten,
+    load,
+    load_splits,
+    scale,
+    to_images,
+)
 from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
 from .plots import compare_rows, examples_per_class, image_grid, plot_history
 from .profile import Run, epochs, is_smoke, profile_name, setup, subset
@@ -40,6 +50,7 @@ __all__ = [
     "image_grid",
     "is_smoke",
     "load",
+    "load_splits",
     "mean_image_baseline",
     "mse",
     "plot_history",

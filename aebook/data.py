@@ -319,6 +319,53 @@ def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> Arrays:
     return _load_mirror(spec, root)
 
 
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def load_splits(
+    name: str,
+    *,
+    images: bool = False,
+    validation: int = 5_000,
+    smoke_train: int = 20_000,
+    smoke_test: int = 2_000,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[Split, Split, Split]:
+    """Training, validation and test sets of ``name``, scaled to ``[0, 1]``, for a model.
+
+    Returns ``(x_train, y_train), (x_val, y_val), (x_test, y_test)``. The last
+    ``validation`` training images are held out as the validation set. Images are flat,
+    ``(n, 784)``, or with ``images=True`` shaped ``(n, 28, 28, 1)`` for convolutions.
+
+    In the smoke profile only the first ``smoke_train`` training images (the validation
+    set included) and the first ``smoke_test`` test images are kept, as by
+    :func:`aebook.subset`; the full profile keeps everything.
+    """
+    from .profile import subset
+
+    for arg, value in [
+        ("validation", validation),
+        ("smoke_train", smoke_train),
+        ("smoke_test", smoke_test),
+    ]:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"load_splits({arg}=) must be a positive int, got {value!r}")
+    (x_train, y_train), (x_test, y_test) = load(name, data_dir=data_dir)
+    shape = to_images if images else flatten
+    x_train, y_train = subset(shape(scale(x_train)), y_train, n=smoke_train)
+    x_test, y_test = subset(shape(scale(x_test)), y_test, n=smoke_test)
+    if validation >= len(x_train):
+        raise ValueError(
+            f"load_splits(validation={validation}) leaves no training images: "
+            f"only {len(x_train)} are loaded"
+        )
+    return (
+        (x_train[:-validation], y_train[:-validation]),
+        (x_train[-validation:], y_train[-validation:]),
+        (x_test, y_test),
+    )
+
+
 # --------------------------------------------------------------------------- mirror tools
 def verify_mirror(root: str | os.PathLike[str], names: Sequence[str] | None = None) -> None:
     """Check every file of a mirror folder; raise the first :class:`DataError` found."""

@@ -443,3 +443,46 @@ def test_add_noise_rejects_nan():
     x[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         aebook.add_noise(x)
+
+
+# --------------------------------------------------------------------------- load_splits
+def test_load_splits_full_profile(tmp_path, tiny, monkeypatch):
+    monkeypatch.delenv("AEBOOK_SMOKE", raising=False)
+    tiny.write(tmp_path)
+    (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = aebook.load_splits(
+        TINY_NAME, validation=2, data_dir=tmp_path
+    )
+    images = tiny.arrays["train_images"].reshape(5, 784) / np.float32(255)
+    np.testing.assert_allclose(x_tr, images[:3])
+    np.testing.assert_allclose(x_val, images[3:])
+    np.testing.assert_array_equal(y_tr, tiny.arrays["train_labels"][:3])
+    np.testing.assert_array_equal(y_val, tiny.arrays["train_labels"][3:])
+    np.testing.assert_array_equal(y_te, tiny.arrays["test_labels"])
+    assert x_tr.dtype == x_te.dtype == np.float32 and x_te.shape == (3, 784)
+    assert 0.0 <= x_tr.min() and x_tr.max() <= 1.0
+
+
+def test_load_splits_images_and_smoke_profile(tmp_path, tiny, monkeypatch):
+    monkeypatch.setenv("AEBOOK_SMOKE", "1")
+    tiny.write(tmp_path)
+    (x_tr, _), (x_val, y_val), (x_te, y_te) = aebook.load_splits(
+        TINY_NAME, images=True, validation=1, smoke_train=4, smoke_test=2, data_dir=tmp_path
+    )
+    assert x_tr.shape == (3, 28, 28, 1) and x_val.shape == (1, 28, 28, 1)
+    assert x_te.shape == (2, 28, 28, 1) and len(y_te) == 2
+    assert y_val[0] == tiny.arrays["train_labels"][3]  # the 4th image: the smoke cut comes first
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"validation": 5}, "leaves no training images"),
+        ({"validation": 0}, "validation="),
+        ({"smoke_train": 2.5}, "smoke_train="),
+        ({"smoke_test": True}, "smoke_test="),
+    ],
+)
+def test_load_splits_rejects_bad_sizes(tmp_path, tiny, kwargs, message):
+    tiny.write(tmp_path)
+    with pytest.raises(ValueError, match=message):
+        aebook.load_splits(TINY_NAME, data_dir=tmp_path, **kwargs)
