@@ -2,8 +2,8 @@
 
 Where the data comes from, in order:
 
-1. ``AEBOOK_DATA``: a folder laid out like ``../shared/data`` (``mnist/`` and
-   ``fashion-mnist/``, each holding the four IDX ``.gz`` files). Every file is checked
+1. ``AEBOOK_DATA``: an offline copy of the data, a folder holding ``mnist/`` and
+   ``fashion-mnist/``, each with the four IDX ``.gz`` files. Every file is checked
    against the pinned sha256 of its *decompressed* bytes before use.
 2. Otherwise Keras's own downloader (``keras.datasets.mnist.load_data()`` and friends),
    which is what a Colab or laptop user with internet gets.
@@ -275,6 +275,18 @@ def _load_mirror(spec: DatasetSpec, root: Path) -> Arrays:
     return (x_train, y_train), (x_test, y_test)
 
 
+def _writable_uint8(a: object, what: str) -> np.ndarray:
+    """A writable ``uint8`` copy of ``a``, as the mirror path returns; refuses other values."""
+    arr = np.asarray(a)
+    if arr.dtype != np.uint8:
+        if not np.issubdtype(arr.dtype, np.integer) or (
+            arr.size and (arr.min() < 0 or arr.max() > 255)
+        ):
+            raise DataError(f"Keras returned {what} that are not bytes 0-255 (dtype {arr.dtype})")
+    # Keras returns some arrays read-only (np.frombuffer); the mirror's are writable copies.
+    return np.array(arr, dtype=np.uint8, copy=True)
+
+
 def _load_keras(name: str) -> Arrays:
     import keras  # imported lazily: the mirror path needs no Keras
 
@@ -284,14 +296,15 @@ def _load_keras(name: str) -> Arrays:
     except Exception as exc:  # noqa: BLE001 - any failure of the download is reported
         raise DataUnavailableError(
             f"could not load {name!r}: {ENV_VAR} is not set, so Keras tried to download it "
-            f"and failed ({type(exc).__name__}: {exc}). Without internet, set {ENV_VAR} to a "
-            "folder holding `mnist/` and `fashion-mnist/` with the IDX .gz files (for this "
-            "project's CI, the absolute path of ../shared/data); build one with "
-            "`python -m aebook.data download DIR` on a machine with internet."
+            f"and failed ({type(exc).__name__}: {exc}). Either connect to the internet and "
+            f"run the cell again, or set {ENV_VAR} to the absolute path of a folder holding "
+            "`mnist/` and `fashion-mnist/` with the original IDX .gz files (an offline copy; "
+            "build one on any machine with internet with "
+            "`python -m aebook.data download DIR` and copy DIR here)."
         ) from exc
     return (
-        (np.asarray(x_train, dtype=np.uint8), np.asarray(y_train, dtype=np.uint8)),
-        (np.asarray(x_test, dtype=np.uint8), np.asarray(y_test, dtype=np.uint8)),
+        (_writable_uint8(x_train, "images"), _writable_uint8(y_train, "labels")),
+        (_writable_uint8(x_test, "images"), _writable_uint8(y_test, "labels")),
     )
 
 

@@ -238,6 +238,9 @@ def test_load_without_mirror_and_failing_keras_download(monkeypatch):
     msg = str(info.value)
     assert "OSError: network is unreachable" in msg
     assert "'mnist'" in msg
+    # what a reader can do, and nothing about this project's CI
+    assert "connect to the internet" in msg and "python -m aebook.data download" in msg
+    assert "CI" not in msg and "shared" not in msg
     assert isinstance(info.value.__cause__, OSError)
     monkeypatch.setenv("AEBOOK_DATA", "")  # empty counts as unset
     with pytest.raises(DataUnavailableError):
@@ -252,6 +255,28 @@ def test_load_via_keras_converts_to_uint8(monkeypatch):
     assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
     assert y_train.tolist() == [1, 9] and x_test.shape == (1, 28, 28)
     assert int(x_train[1, 5, 5]) == 7
+
+
+def test_load_via_keras_returns_writable_arrays_like_the_mirror(monkeypatch):
+    # keras.datasets.fashion_mnist builds its arrays with np.frombuffer: read-only
+    x = np.frombuffer(bytes(2 * 28 * 28), np.uint8)
+    x = x.reshape(2, 28, 28)
+    y = np.frombuffer(bytes([3, 4]), np.uint8)
+    assert not x.flags.writeable
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((x, y), (x, y)))
+    (x_train, y_train), (x_test, y_test) = data.load("fashion_mnist")
+    for a in (x_train, y_train, x_test, y_test):
+        assert a.flags.writeable and a.dtype == np.uint8
+    x_train[0, 0, 0] = 255  # the reader's in-place edit must not touch Keras's buffer
+    assert x[0, 0, 0] == 0
+
+
+@pytest.mark.parametrize("bad", [np.full((1, 28, 28), 256), np.full((1, 28, 28), -1.0)])
+def test_load_via_keras_refuses_values_that_are_not_bytes(monkeypatch, bad):
+    y = np.zeros(1, np.uint8)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((bad, y), (bad, y)))
+    with pytest.raises(data.DataError, match="not bytes 0-255"):
+        data.load("mnist")
 
 
 # --------------------------------------------------------------------------- mirror tools
