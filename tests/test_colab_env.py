@@ -206,3 +206,15 @@ def test_helper_is_the_installed_copy_not_the_checkout():
 def test_colab_cell_prints_nothing():
     output = _state("cell-output.txt").read_text()
     assert output == "", f"the Colab cell printed {len(output.splitlines())} lines:\n{output}"
+
+
+@in_colab_stage
+def test_building_the_helper_warns_nothing():
+    log = _state("build.log").read_text()
+    assert "Successfully built aebook" in log or "Stored in directory" in log, log[-2000:]
+    # Python warnings by class name (SetuptoolsDeprecationWarning, ...) and deprecations;
+    # git's and distutils' lower-case "warning:" lines are not about the package
+    warnings = [
+        line for line in log.splitlines() if re.search(r"[A-Z]\w*Warning\b|[Dd]eprecat", line)
+    ]
+    assert not warnings, "building the helper warns:\n" + "\n".join(warnings)
