@@ -44,6 +44,7 @@ __all__ = [
     "DataError",
     "DataFileMissingError",
     "DataUnavailableError",
+    "UnreadableFileError",
     "DatasetSpec",
     "IdxFile",
     "IdxHeaderError",
@@ -81,6 +82,10 @@ class CorruptFileError(DataError):
 
 class IdxHeaderError(DataError):
     """An IDX file's header does not describe the array the data set should hold."""
+
+
+class UnreadableFileError(DataError, PermissionError):
+    """A file of the mirror exists but this user may not read it."""
 
 
 class DataUnavailableError(DataError):
@@ -221,14 +226,7 @@ def read_idx(path: str | os.PathLike[str], expected: IdxFile) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise DataFileMissingError(f"data file not found: {path}. {_FIX_HINT}")
-    try:
-        with gzip.open(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise CorruptFileError(
-            f"{path} is not a complete gzip file ({exc}); it is truncated or corrupted. {_FIX_HINT}"
-        ) from exc
-
+    raw = _read_gzip_capped(path, _idx_size(expected.shape))
     actual = hashlib.sha256(raw).hexdigest()
     if actual != expected.sha256:
         raise ChecksumMismatchError(
@@ -236,6 +234,44 @@ def read_idx(path: str | os.PathLike[str], expected: IdxFile) -> np.ndarray:
             f"decompressed bytes, got {actual}. {_FIX_HINT}"
         )
     return _parse_idx(raw, path, expected.shape)
+
+
+def _idx_size(shape: tuple[int, ...]) -> int:
+    """Bytes of an uncompressed IDX file of unsigned bytes with ``shape``."""
+    return 4 + 4 * len(shape) + int(np.prod(shape))
+
+
+_CHUNK = 1 << 20
+
+
+def _read_gzip_capped(path: Path, expected: int) -> bytes:
+    """The decompressed bytes of ``path``, read in chunks; refuses more than ``expected``.
+
+    A file that decompresses to more than the data set's size (a damaged file, or a gzip
+    bomb) is refused as soon as it passes that size, before it can fill the memory.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                size += len(chunk)
+                if size > expected:
+                    raise CorruptFileError(
+                        f"{path} decompresses to more than the {expected:,} bytes this file "
+                        f"must have; it is corrupted or not the right file. {_FIX_HINT}"
+                    )
+                chunks.append(chunk)
+    except PermissionError as exc:
+        raise UnreadableFileError(
+            f"permission denied reading {path}: make it readable for this user "
+            f"(e.g. `chmod a+r {path}`) or point {ENV_VAR} at a copy you can read."
+        ) from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CorruptFileError(
+            f"{path} is not a complete gzip file ({exc}); it is truncated or corrupted. {_FIX_HINT}"
+        ) from exc
+    return b"".join(chunks)
 
 
 def _parse_idx(raw: bytes, path: Path, shape: tuple[int, ...]) -> np.ndarray:
@@ -302,10 +338,42 @@ def _load_keras(name: str) -> Arrays:
             "build one on any machine with internet with "
             "`python -m aebook.data download DIR` and copy DIR here)."
         ) from exc
-    return (
+    arrays = (
         (_writable_uint8(x_train, "images"), _writable_uint8(y_train, "labels")),
         (_writable_uint8(x_test, "images"), _writable_uint8(y_test, "labels")),
     )
+    _verify_arrays(_spec(name), arrays)
+    return arrays
+
+
+def keras_cache_dir() -> Path:
+    """The folder where Keras keeps downloaded data sets (``$KERAS_HOME/datasets``)."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+
+
+def _verify_arrays(spec: DatasetSpec, arrays: Arrays) -> None:
+    """Check arrays from Keras against the pinned sha256 of the IDX files they came from.
+
+    An IDX file is a header followed by the raw bytes, so the file's bytes are rebuilt from
+    each array exactly and hashed.
+    """
+    (x_train, y_train), (x_test, y_test) = arrays
+    for array, expected in zip((x_train, y_train, x_test, y_test), spec.files, strict=True):
+        if array.shape != expected.shape:
+            actual = f"shape {array.shape}, expected {expected.shape}"
+        else:
+            header = struct.pack(">HBB", 0, 0x08, array.ndim)
+            header += struct.pack(f">{array.ndim}I", *array.shape)
+            digest = hashlib.sha256(header + array.tobytes()).hexdigest()
+            if digest == expected.sha256:
+                continue
+            actual = f"sha256 {digest}, expected {expected.sha256}"
+        raise ChecksumMismatchError(
+            f"Keras returned {spec.name!r} data that is not the canonical "
+            f"{expected.filename} ({actual}): a file in Keras's download cache, "
+            f"{keras_cache_dir()}, is damaged or belongs to another data set. Delete the "
+            f"data set's files there and load it again, or set {ENV_VAR} to a verified copy."
+        )
 
 
 def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> Arrays:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 
 import keras
@@ -31,6 +32,9 @@ from aebook.data import (
     IdxHeaderError,
     read_idx,
 )
+
+#: The real data, if the environment names it (read before the fixtures below unset it).
+REAL_DATA = os.environ.get("AEBOOK_DATA")
 
 IMAGES = np.arange(5 * 28 * 28, dtype=np.int64).reshape(5, 28, 28).astype(np.uint8)
 LABELS = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
@@ -162,8 +166,59 @@ def test_read_idx_payload_length_mismatch(tmp_path):
     raw = idx_bytes(IMAGES)
     msg = _header_error(tmp_path, raw[:-1])
     assert f"payload has {5 * 784 - 1} bytes" in msg
-    msg = _header_error(tmp_path, raw + b"\x00")
-    assert f"payload has {5 * 784 + 1} bytes" in msg
+    # one byte too many: refused while decompressing, before the header is read
+    path, expected = _images_file(tmp_path, raw + b"\x00")
+    with pytest.raises(CorruptFileError, match="decompresses to more than"):
+        read_idx(path, IdxFile(expected.filename, expected.sha256, (5, 28, 28)))
+
+
+def test_read_idx_stops_a_gzip_bomb_early(tmp_path, monkeypatch):
+    # 64 MiB of zeros (64 KiB compressed) where 3,936 bytes are expected: stopped after the
+    # first chunk, long before the whole file would be in memory
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb", compresslevel=9) as fh:
+        for _ in range(64):
+            fh.write(bytes(1 << 20))
+    reads = []
+    real_open = gzip.open
+
+    def counting_open(*args, **kwargs):
+        fh = real_open(*args, **kwargs)
+        real_read = fh.read
+
+        def read(n=-1):
+            assert n != -1, "read the whole file at once"
+            reads.append(n)
+            return real_read(n)
+
+        fh.read = read
+        return fh
+
+    monkeypatch.setattr(gzip, "open", counting_open)
+    with pytest.raises(CorruptFileError, match="decompresses to more than the 3,936 bytes"):
+        read_idx(path, IdxFile(path.name, "0" * 64, (5, 28, 28)))
+    assert len(reads) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_read_idx_unreadable_file_says_permission_denied(tmp_path):
+    path, expected = _images_file(tmp_path)
+    path.chmod(0)
+    with pytest.raises(data.UnreadableFileError, match="permission denied"):
+        read_idx(path, expected)
+
+
+def test_read_idx_permission_error_is_reported_as_such(tmp_path, monkeypatch):
+    # (the same path as above, for machines where the tests run as root)
+    path, expected = _images_file(tmp_path)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(gzip, "open", denied)
+    with pytest.raises(data.UnreadableFileError, match="permission denied") as info:
+        read_idx(path, expected)
+    assert "truncated" not in str(info.value) and "chmod" in str(info.value)
 
 
 def test_read_idx_too_short_or_cut_header(tmp_path):
@@ -247,10 +302,23 @@ def test_load_without_mirror_and_failing_keras_download(monkeypatch):
         data.load("mnist")
 
 
+def _pin(monkeypatch, name, train, test):
+    """Make ``DATASETS[name]`` pin the checksums of these arrays (as uint8)."""
+    arrays = [np.asarray(a, dtype=np.uint8) for a in (*train, *test)]
+    old = data.DATASETS[name]
+    files = [
+        idx_file_for(f.filename, idx_bytes(a), a.shape)
+        for f, a in zip(old.files, arrays, strict=True)
+    ]
+    spec = data.DatasetSpec(name, old.folder, *files, old.class_names)
+    monkeypatch.setitem(data.DATASETS, name, spec)
+
+
 def test_load_via_keras_converts_to_uint8(monkeypatch):
     x = np.full((2, 28, 28), 7, dtype=np.int64)
     y = np.array([1, 9], dtype=np.int64)
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((x, y), (x[:1], y[:1])))
+    _pin(monkeypatch, "fashion_mnist", (x, y), (x[:1], y[:1]))
     (x_train, y_train), (x_test, y_test) = data.load("fashion_mnist")
     assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
     assert y_train.tolist() == [1, 9] and x_test.shape == (1, 28, 28)
@@ -264,11 +332,39 @@ def test_load_via_keras_returns_writable_arrays_like_the_mirror(monkeypatch):
     y = np.frombuffer(bytes([3, 4]), np.uint8)
     assert not x.flags.writeable
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((x, y), (x, y)))
+    _pin(monkeypatch, "fashion_mnist", (x, y), (x, y))
     (x_train, y_train), (x_test, y_test) = data.load("fashion_mnist")
     for a in (x_train, y_train, x_test, y_test):
         assert a.flags.writeable and a.dtype == np.uint8
     x_train[0, 0, 0] = 255  # the reader's in-place edit must not touch Keras's buffer
     assert x[0, 0, 0] == 0
+
+
+def test_load_via_keras_verifies_what_keras_returns(monkeypatch, tmp_path):
+    # MNIST's arrays in the Fashion-MNIST slot of Keras's cache: refused, naming the cache
+    x = np.full((2, 28, 28), 7, dtype=np.uint8)
+    y = np.array([1, 9], dtype=np.uint8)
+    _pin(monkeypatch, "fashion_mnist", (x, y), (x, y))
+    wrong = x.copy()
+    wrong[0, 0, 0] = 8
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((wrong, y), (x, y)))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    with pytest.raises(ChecksumMismatchError, match="train-images-idx3-ubyte") as info:
+        data.load("fashion_mnist")
+    assert str(tmp_path / "keras-home" / "datasets") in str(info.value)
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((x[:1], y), (x, y)))
+    with pytest.raises(ChecksumMismatchError, match=r"shape \(1, 28, 28\)"):
+        data.load("fashion_mnist")
+
+
+def test_load_via_keras_accepts_the_canonical_data(monkeypatch):
+    mirror = REAL_DATA
+    if not mirror:
+        pytest.skip("AEBOOK_DATA is not set: no real MNIST to check against (CI sets it)")
+    real = data.load("mnist", data_dir=mirror)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: real)
+    (x_train, _), _ = data.load("mnist")
+    assert x_train.shape == (60000, 28, 28)
 
 
 @pytest.mark.parametrize("bad", [np.full((1, 28, 28), 256), np.full((1, 28, 28), -1.0)])
