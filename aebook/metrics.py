@@ -47,13 +47,27 @@ def mse(x: np.ndarray, x_hat: np.ndarray) -> float:
     return float(np.mean((t - p) ** 2))
 
 
-def psnr(x: np.ndarray, x_hat: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB for pixels in [0, 1], averaged over images.
+#: Shapes of a batch of the book's 28x28 images that :func:`psnr` accepts (n first).
+_IMAGE_PIXELS = 28 * 28
 
-    Per image ``10 log10(1 / MSE)``; an exact reconstruction counts as 100 dB so the
-    mean stays finite.
+
+def psnr(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB for pixels in [0, 1]: the mean of per-image PSNRs.
+
+    For each image ``i``, ``PSNR_i = 10 log10(1 / MSE_i)`` with ``MSE_i`` the mean squared
+    error over its pixels; the result is the mean of ``PSNR_i`` over the images. (This is
+    not ``10 log10(1 / MSE)`` of the mean MSE, which is lower whenever the images' errors
+    differ.) An exact reconstruction counts as 100 dB so the mean stays finite.
+
+    ``x`` and ``x_hat`` are batches of 28x28 images, shaped ``(n, 784)``, ``(n, 28, 28)``
+    or ``(n, 28, 28, 1)``. One image is refused rather than guessed at: pass ``x[None]``.
     """
     t, p = _check_pair(x, x_hat, "psnr")
+    if x.ndim < 2 or int(np.prod(x.shape[1:])) != _IMAGE_PIXELS:
+        raise ValueError(
+            f"psnr: shape {x.shape} is not a batch of 28x28 images ((n, 784), (n, 28, 28) "
+            "or (n, 28, 28, 1)); for one image pass x[None] and x_hat[None]"
+        )
     per_image = np.mean((t - p) ** 2, axis=1)
     db = np.where(per_image > 0, 10.0 * np.log10(1.0 / np.maximum(per_image, 1e-10)), 100.0)
     return float(np.mean(db))

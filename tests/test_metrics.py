@@ -63,11 +63,24 @@ def test_psnr_known_values():
 
 
 def test_psnr_averages_per_image():
-    x = np.zeros((2, 4))
-    x_hat = np.array([[0.1] * 4, [0.01] * 4])  # per-image MSE 1e-2 and 1e-4
+    x = np.zeros((2, 784))
+    x_hat = np.array([[0.1] * 784, [0.01] * 784])  # per-image MSE 1e-2 and 1e-4
     assert psnr(x, x_hat) == pytest.approx((20.0 + 40.0) / 2)  # not 10 log10(1 / 0.00505)
-    x_hat = np.array([[0.1] * 4, [0.0] * 4])  # one exact image counts 100 dB
+    x_hat = np.array([[0.1] * 784, [0.0] * 784])  # one exact image counts 100 dB
     assert psnr(x, x_hat) == pytest.approx((20.0 + 100.0) / 2)
+
+
+def test_psnr_refuses_one_image_instead_of_treating_rows_as_images():
+    x, x_hat = unit_images(2, seed=1), unit_images(2, seed=2)  # (2, 28, 28)
+    truth = psnr(x[:1], x_hat[:1])
+    for one, one_hat in [(x[0], x_hat[0]), (x[0].reshape(784), x_hat[0].reshape(784))]:
+        with pytest.raises(ValueError, match=r"x\[None\]"):
+            psnr(one, one_hat)
+        assert psnr(one[None], one_hat[None]) == pytest.approx(truth)
+    for shape in [(2, 28, 28), (2, 784), (2, 28, 28, 1)]:
+        assert psnr(x.reshape(shape), x_hat.reshape(shape)) == pytest.approx(psnr(x, x_hat))
+    with pytest.raises(ValueError, match="not a batch of 28x28"):
+        psnr(np.zeros((3, 4)), np.zeros((3, 4)))
 
 
 @pytest.mark.parametrize("fn", [bce, mse, psnr, aebook.scores])
@@ -96,8 +109,8 @@ def test_validation_errors(fn):
 
 
 def test_scores_and_as_dict():
-    x = np.zeros((1, 4))
-    x_hat = np.full((1, 4), 0.1)
+    x = np.zeros((1, 784))
+    x_hat = np.full((1, 784), 0.1)
     s = scores(x, x_hat)
     assert isinstance(s, Scores)
     assert s.mse == pytest.approx(0.01)
