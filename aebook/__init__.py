@@ -17,30 +17,54 @@ this package does the plumbing they share:
 * :mod:`aebook.results` - the book's results page, generated from the recorded numbers.
 """
 
-from .callbacks import progress, stop_at
-from .data import (
-    CLASS_NAMES,
-    DataError,
-    add_noise,
-    flatten,
-    load,
-    load_splits,
-    scale,
-    to_images,
-)
-from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
-from .plots import compare_rows, examples_per_class, image_grid, plot_history
-from .profile import Run, epochs, is_smoke, profile_name, setup, subset
-from .record import read_records, record
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: Where each name of the package's API lives. The submodules are imported on first use,
+#: so that ``python -m aebook.data`` (and the other command-line modules) run a module that
+#: importing the package has not already imported.
+_API = {
+    "progress": "callbacks",
+    "stop_at": "callbacks",
+    "CLASS_NAMES": "data",
+    "DataError": "data",
+    "add_noise": "data",
+    "flatten": "data",
+    "load": "data",
+    "load_splits": "data",
+    "scale": "data",
+    "to_images": "data",
+    "Scores": "metrics",
+    "bce": "metrics",
+    "mean_image_baseline": "metrics",
+    "mse": "metrics",
+    "psnr": "metrics",
+    "scores": "metrics",
+    "compare_rows": "plots",
+    "examples_per_class": "plots",
+    "image_grid": "plots",
+    "plot_history": "plots",
+    "Run": "profile",
+    "epochs": "profile",
+    "is_smoke": "profile",
+    "profile_name": "profile",
+    "setup": "profile",
+    "subset": "profile",
+    "read_records": "record",
+    "record": "record",
+}
+_SUBMODULES = {"callbacks", "data", "execute", "metrics", "plots", "profile", "record", "results"}
+
 __all__ = [
+    "__version__",
     "CLASS_NAMES",
     "DataError",
     "Run",
     "Scores",
-    "__version__",
     "add_noise",
     "bce",
     "compare_rows",
@@ -66,3 +90,36 @@ __all__ = [
     "subset",
     "to_images",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'aebook' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API, *_SUBMODULES})
+
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .callbacks import progress, stop_at
+    from .data import (
+        CLASS_NAMES,
+        DataError,
+        add_noise,
+        flatten,
+        load,
+        load_splits,
+        scale,
+        to_images,
+    )
+    from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
+    from .plots import compare_rows, examples_per_class, image_grid, plot_history
+    from .profile import Run, epochs, is_smoke, profile_name, setup, subset
+    from .record import read_records, record

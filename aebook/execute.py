@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -29,7 +30,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .profile import SMOKE_ENV
+from .atomic import write_text
+from .profile import SMOKE_ENV, is_smoke
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -37,6 +39,7 @@ __all__ = [
     "bootstrap_source",
     "code_sha256",
     "execute_notebook",
+    "outputs_sha256",
     "read_repository",
     "stamp_of",
     "sync_bootstrap",
@@ -60,6 +63,10 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)"""
 
 
+_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~-]+)+")
+_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+
+
 def read_repository(config: str | os.PathLike[str]) -> tuple[str, str]:
     """``(repository.url, repository.branch)`` from the book's ``_config.yml``."""
     import yaml
@@ -69,7 +76,20 @@ def read_repository(config: str | os.PathLike[str]) -> tuple[str, str]:
     url, branch = repo.get("url"), repo.get("branch")
     if not url or not branch:
         raise ValueError(f"{config}: repository.url and repository.branch must both be set")
-    return str(url).rstrip("/"), str(branch)
+    url, branch = str(url).rstrip("/"), str(branch)
+    # Both are pasted into the Colab cell's Python source and into a pip requirement:
+    # allow only what a GitHub-style URL and a git branch name are made of.
+    if not _URL.fullmatch(url):
+        raise ValueError(
+            f"{config}: repository.url {url!r} is not a plain https URL "
+            "(https://host/owner/name, letters, digits and . _ ~ - only)"
+        )
+    if not _BRANCH.fullmatch(branch) or ".." in branch:
+        raise ValueError(
+            f"{config}: repository.branch {branch!r} is not a plain git branch name "
+            "(letters, digits and . _ / - only)"
+        )
+    return url, branch
 
 
 def bootstrap_source(url: str, branch: str) -> str:
@@ -115,6 +135,36 @@ def code_sha256(nb: dict[str, Any] | Any) -> str:
         src = cell["source"]
         sources.append("".join(src) if isinstance(src, list) else src)
     return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """JSON value with multi-line strings joined (nbformat stores them as lists of lines)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value):
+            return "".join(value)
+        return [_canonical(v) for v in value]
+    return value
+
+
+def outputs_sha256(nb: dict[str, Any] | Any) -> str:
+    """sha256 over the outputs of a notebook's code cells, in order.
+
+    Execution counts are left out; everything a reader sees (text, images, the recorded
+    numbers) is in. The stamp keeps it, so a hand-edited or deleted output fails the tests.
+    """
+    outputs = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        cell_outputs = []
+        for out in cell.get("outputs", []):
+            out = {k: v for k, v in _canonical(dict(out)).items() if k != "execution_count"}
+            cell_outputs.append(out)
+        outputs.append(cell_outputs)
+    text = json.dumps(outputs, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def stamp_of(nb: dict[str, Any] | Any) -> dict[str, Any] | None:
@@ -180,13 +230,30 @@ def execute_notebook(
     nb.metadata[STAMP_KEY] = {
         "profile": "smoke" if smoke else "full",
         "code_sha256": code_sha256(nb),
+        "outputs_sha256": outputs_sha256(nb),
         "wall_seconds": round(seconds, 1),
         "executed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
         "versions": _versions(),
     }
-    nbformat.write(nb, path)
+    text = nbformat.writes(nb)
+    write_text(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write
     return seconds
+
+
+def _not_a_notebook(path: Path) -> str | None:
+    """Why ``path`` cannot be executed as a notebook, or ``None`` if it can."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds of errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"{type(exc).__name__}: {first}"
+    return None
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
@@ -200,14 +267,32 @@ def _main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
     args = parser.parse_args(argv)
+    try:
+        smoke_env = is_smoke()
+    except ValueError as exc:
+        parser.error(str(exc))
+    if smoke_env and not args.smoke:
+        parser.error(
+            f"{SMOKE_ENV} is set, but the executor runs the full profile, which is what gets "
+            f"committed. Unset {SMOKE_ENV}, or pass --smoke for a trial run (not for commits)."
+        )
     paths = [Path(p) for p in args.notebooks]
     if args.all:
-        paths += sorted(Path("notebooks").glob("*.ipynb"))
+        found = sorted(Path("notebooks").glob("*.ipynb"))
+        if not found:
+            parser.error(
+                f"--all found no notebooks/*.ipynb under {Path.cwd()}: run it from the "
+                "repository's root folder"
+            )
+        paths += found
     if not paths:
         parser.error("name notebooks or pass --all")
     for p in paths:
         if not p.is_file():
             parser.error(f"no such notebook: {p}")
+        problem = _not_a_notebook(p)
+        if problem:
+            parser.error(f"{p} is not a Jupyter notebook ({problem})")
     total = 0.0
     for p in paths:
         print(f"executing {p} ({'smoke' if args.smoke else 'full'} profile) ...", flush=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_text
 from .record import read_records
 
 __all__ = ["ROWS", "Row", "collect", "render_chart", "render_markdown", "write"]
@@ -294,7 +295,7 @@ def write(root: str | os.PathLike[str], check: bool = False, rows: Sequence[Row]
             p.is_file() and p.read_text(encoding="utf-8") == text for p, text in wanted.items()
         )
     for path, text in wanted.items():
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
     return True
 
 

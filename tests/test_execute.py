@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import subprocess
+import sys
 from importlib import metadata
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -12,7 +16,7 @@ from nbclient.exceptions import CellExecutionError
 from nbformat import v4
 
 from aebook import execute
-from aebook.execute import code_sha256, execute_notebook, stamp_of
+from aebook.execute import code_sha256, execute_notebook, outputs_sha256, stamp_of
 
 SMOKE = "AEBOOK_SMOKE"
 PRINT_SMOKE = 'import os; print(os.environ.get("AEBOOK_SMOKE"))'
@@ -125,6 +129,9 @@ def test_execute_notebook_full_profile(tmp_path, monkeypatch):
     stamp = stamp_of(done)
     assert stamp["profile"] == "full"
     assert stamp["code_sha256"] == code_sha256(nb) == code_sha256(done)
+    # the outputs hash, read back from the file as the hygiene tests read it
+    on_disk = json.loads(path.read_text(encoding="utf-8"))
+    assert stamp["outputs_sha256"] == outputs_sha256(on_disk) == outputs_sha256(done)
     assert stamp["wall_seconds"] > 0
     assert stamp["wall_seconds"] == pytest.approx(seconds, abs=0.051)
     assert stamp["executed"].endswith("Z") and len(stamp["executed"]) == 20
@@ -168,3 +175,141 @@ def test_execute_notebook_failing_cell_leaves_file_unchanged(tmp_path, monkeypat
 
     assert path.read_bytes() == before
     assert os.environ[SMOKE] == "0"
+
+
+# --------------------------------------------------------------------------- outputs_sha256
+def test_outputs_sha256_sees_edited_and_deleted_outputs_not_execution_counts():
+    nb = _notebook("x = 1", "print(x)")
+    nb.cells[2].outputs = [v4.new_output("stream", name="stdout", text="1\n")]
+    base = outputs_sha256(nb)
+    as_lines = json.loads(nbformat.writes(nb))  # nbformat may store text as a list of lines
+    as_lines["cells"][2]["outputs"][0]["text"] = ["1\n"]
+    assert outputs_sha256(as_lines) == base
+    forged = copy.deepcopy(nb)
+    forged.cells[2].outputs[0].text = "2\n"
+    assert outputs_sha256(forged) != base
+    deleted = copy.deepcopy(nb)
+    deleted.cells[2].outputs = []
+    assert outputs_sha256(deleted) != base
+    counted = copy.deepcopy(nb)
+    counted.cells[2].execution_count = 7
+    assert outputs_sha256(counted) == base
+
+
+# --------------------------------------------------------------------------- atomic writes
+_FULL_DISK = """
+import resource, signal, sys
+from aebook.atomic import write_text
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # as `ulimit -f 4`: a full disk
+try:
+    write_text(sys.argv[1], "x" * 100_000)
+except OSError as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_write_text_on_a_full_disk_leaves_the_old_file(tmp_path):
+    path = tmp_path / "chapter.ipynb"
+    path.write_text('{"old": "notebook"}', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(path)], capture_output=True, text=True, check=True
+    )
+    assert "Error" in done.stdout, done.stdout + done.stderr
+    assert path.read_text(encoding="utf-8") == '{"old": "notebook"}'
+    assert [p.name for p in tmp_path.iterdir()] == ["chapter.ipynb"], "temporary file left"
+
+
+def test_execute_notebook_writes_atomically(tmp_path, monkeypatch):
+    nb = _notebook("print(1)")
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+
+    def fail_midway(target, text, encoding="utf-8"):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(execute, "write_text", fail_midway)
+    with pytest.raises(OSError, match="No space"):
+        execute_notebook(path, smoke=True, timeout=60)
+    assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- command line
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(*args, env=None, cwd=None):
+    environ = {k: v for k, v in os.environ.items() if k != SMOKE}
+    environ["PYTHONPATH"] = str(ROOT)  # this checkout's aebook, from any folder
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "aebook.execute", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=cwd,
+    )
+
+
+def test_cli_refuses_the_smoke_variable_without_smoke_flag(tmp_path):
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(_notebook("print(1)"), path)
+    done = _cli(str(path), env={SMOKE: "1"})
+    assert done.returncode == 2
+    assert "runs the full profile" in done.stderr and "--smoke" in done.stderr
+    assert stamp_of(nbformat.read(path, as_version=4)) is None, "nothing was executed"
+    done = _cli(str(path), env={SMOKE: "maybe"})
+    assert done.returncode == 2 and "not understood" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_says_what_is_wrong_with_a_file_that_is_not_a_notebook(tmp_path):
+    for name, text in [("notes.txt", "hello"), ("empty.ipynb", "{}"), ("list.ipynb", "[1]")]:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        done = _cli(str(path))
+        assert done.returncode == 2, done.stderr
+        assert f"{path} is not a Jupyter notebook" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_cli_all_outside_the_repository(tmp_path):
+    done = _cli("--all", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--all found no notebooks/*.ipynb" in done.stderr and "root folder" in done.stderr
+
+
+def test_python_m_aebook_data_warns_nothing(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error::RuntimeWarning",
+            "-m",
+            "aebook.data",
+            "verify",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert "RuntimeWarning" not in done.stderr and "sys.modules" not in done.stderr, done.stderr
+    assert "not found" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    "url, branch, problem",
+    [
+        ('https://github.com/x/y"; import os; os.system("rm -rf ~") #', "main", "url"),
+        ("http://github.com/x/y", "main", "url"),
+        ("https://github.com/x/y", 'main"', "branch"),
+        ("https://github.com/x/y", "-main", "branch"),
+        ("https://github.com/x/y", "a..b", "branch"),
+    ],
+)
+def test_read_repository_refuses_what_would_break_the_colab_cell(tmp_path, url, branch, problem):
+    config = tmp_path / "_config.yml"
+    config.write_text(f"repository:\n  url: '{url}'\n  branch: '{branch}'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=f"repository.{problem}"):
+        execute.read_repository(config)
