@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -55,6 +60,9 @@ def test_epochs_full_profile(full):
     assert aebook.epochs(50) == 50
     assert aebook.epochs(1) == 1
     assert aebook.epochs(30, smoke=5) == 30
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_epochs_smoke_profile(smoke):
@@ -180,3 +188,36 @@ def test_run_elapsed_and_finish(capsys):
     out = capsys.readouterr().out
     assert "Wall time of this chapter:" in out
     assert "(smoke profile)" in out
+
+
+# --------------------------------------------------------------------------- pytest guard
+def _pytest_collect(*args: str, smoke: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("AEBOOK_SMOKE", "AEBOOK_NBVAL_FULL")}
+    if smoke is not None:
+        env["AEBOOK_SMOKE"] = smoke
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def test_pytest_refuses_one_notebook_in_the_full_profile():
+    done = _pytest_collect("notebooks/01_introduction.ipynb", smoke=None)
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
+    assert "full profile" in done.stderr and "AEBOOK_SMOKE=1 python -m pytest" in done.stderr
+
+
+def test_pytest_says_what_is_wrong_with_the_smoke_variable():
+    done = _pytest_collect("notebooks/01_introduction.ipynb", smoke="maybe")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "AEBOOK_SMOKE='maybe' is not understood" in done.stderr
+    assert "INTERNALERROR" not in done.stdout + done.stderr
+
+
+def test_pytest_collects_one_notebook_in_the_smoke_profile():
+    done = _pytest_collect("notebooks/01_introduction.ipynb", smoke="1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "01_introduction.ipynb::Cell" in done.stdout
