@@ -294,13 +294,46 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if problem:
             parser.error(f"{p} is not a Jupyter notebook ({problem})")
     total = 0.0
+    problems: list[str] = []
     for p in paths:
         print(f"executing {p} ({'smoke' if args.smoke else 'full'} profile) ...", flush=True)
         seconds = execute_notebook(p, smoke=args.smoke, timeout=args.timeout)
         total += seconds
         print(f"  done in {seconds:.0f} s", flush=True)
+        if not args.smoke:
+            found = check_against_manifest(p)
+            for problem in found:
+                print(f"  {problem}", flush=True)
+            problems += found
     print(f"total {total:.0f} s for {len(paths)} notebook(s)")
+    if problems:
+        print(
+            f"{len(problems)} problem(s) with the chapters' records or targets "
+            "(book/chapters.yml): the outputs were written, but the tests will fail"
+        )
+        return 1
     return 0
+
+
+def check_against_manifest(path: str | os.PathLike[str]) -> list[str]:
+    """The manifest's complaints about an executed notebook: missing records, missed targets.
+
+    Notebooks outside a repository with ``book/chapters.yml`` are not checked; a notebook
+    of the repository that the manifest does not list is a problem.
+    """
+    from . import manifest
+    from .record import read_records
+
+    path = Path(path).resolve()
+    config = _find_config(path.parent)
+    if config is None or not (config.parent / manifest.MANIFEST).is_file():
+        return []
+    root = config.parent
+    relative = path.relative_to(root).as_posix()
+    for chapter in manifest.load(root):
+        if chapter.file == relative:
+            return manifest.check(chapter, read_records(path))
+    return [f"{relative} is not in {manifest.MANIFEST}: add its entry"]
 
 
 if __name__ == "__main__":

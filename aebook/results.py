@@ -1,11 +1,13 @@
-"""The book's results page, generated from the numbers the chapters recorded.
+"""The book's generated pages: the results page and the chapter tables.
 
 Every number on ``book/results.md`` (and in its chart, ``book/results.svg``) is read with
 :func:`aebook.read_records` from the executed notebooks; nothing is typed by hand. After
 re-executing a chapter, regenerate the page::
 
-    python -m aebook.results          # writes book/results.md and book/results.svg
-    python -m aebook.results --check  # exit 1 if the committed page is stale
+    python -m aebook.results          # writes book/results.md, book/results.svg and the
+                                      # chapter tables of README.md, book/index.md and
+                                      # book/teaching.md (from book/chapters.yml)
+    python -m aebook.results --check  # exit 1 if any of them is stale
 
 ``tests/test_results.py`` fails when the committed page and the notebooks disagree.
 """
@@ -17,142 +19,31 @@ import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .atomic import write_text
+from .manifest import (
+    Chapter,
+    ResultRow,
+    chapter_table,
+    replace_generated,
+    teaching_table,
+)
+from .manifest import load as load_manifest
 from .record import read_records
 
-__all__ = ["ROWS", "Row", "collect", "render_chart", "render_markdown", "write"]
+__all__ = ["Row", "collect", "render_chart", "render_markdown", "rows_of", "write"]
 
 
-@dataclass(frozen=True)
-class Row:
-    """One model of the book and where its numbers are recorded.
-
-    Each ``*_key`` names a value recorded in ``notebook``; ``None`` means the column does
-    not apply to this model (shown as a dash). ``loss`` is ``"bce"``, ``"mse"`` or
-    ``"neg_elbo"`` and says what ``loss_key`` measures.
-    """
-
-    model: str
-    notebook: str
-    data: str
-    loss: str
-    loss_key: str
-    code_key: str | None = "code_size"
-    params_key: str | None = "parameters"
-    psnr_key: str | None = "test_psnr"
-    seconds_key: str | None = None
-    baseline: bool = False
+#: One model on the results page (the manifest's results rows).
+Row = ResultRow
 
 
-#: The models of the book, in reading order.
-ROWS: tuple[Row, ...] = (
-    Row(
-        "mean image (baseline)",
-        "01_introduction",
-        "MNIST",
-        "bce",
-        "baseline_bce",
-        None,
-        None,
-        "baseline_psnr",
-        baseline=True,
-    ),
-    Row(
-        "undercomplete, 784-32-784",
-        "02_undercomplete",
-        "MNIST",
-        "bce",
-        "test_bce",
-        seconds_key="train_seconds",
-    ),
-    Row(
-        "linear autoencoder",
-        "02_undercomplete",
-        "MNIST",
-        "mse",
-        "linear_ae_mse",
-        params_key="linear_parameters",
-        psnr_key=None,
-        seconds_key="linear_seconds",
-    ),
-    Row(
-        "PCA, 32 components",
-        "02_undercomplete",
-        "MNIST",
-        "mse",
-        "pca_mse",
-        params_key=None,
-        psnr_key=None,
-    ),
-    Row(
-        "sparse (L1 on the code)",
-        "03_sparse",
-        "MNIST",
-        "bce",
-        "test_bce",
-        seconds_key="train_seconds",
-    ),
-    Row("deep, 784-128-64-32", "04_deep", "MNIST", "bce", "test_bce", seconds_key="deep_seconds"),
-    Row(
-        "convolutional, upsampling",
-        "05_convolutional",
-        "MNIST",
-        "bce",
-        "test_bce",
-        seconds_key="conv_seconds",
-    ),
-    Row(
-        "convolutional, Conv2DTranspose",
-        "05_convolutional",
-        "MNIST",
-        "bce",
-        "test_bce_transpose",
-        params_key="parameters_transpose",
-        psnr_key="test_psnr_transpose",
-        seconds_key="transpose_seconds",
-    ),
-    Row(
-        "denoising (noise 0.5 in, clean out)",
-        "06_denoising",
-        "MNIST",
-        "bce",
-        "test_bce",
-        psnr_key="psnr_denoised",
-        seconds_key="denoiser_seconds",
-    ),
-    Row(
-        "VAE, 2-D code",
-        "07_variational",
-        "MNIST",
-        "neg_elbo",
-        "test_neg_elbo",
-        psnr_key=None,
-        seconds_key="train_seconds",
-    ),
-    Row(
-        "mean image (baseline)",
-        "01_introduction",
-        "Fashion-MNIST",
-        "bce",
-        "fashion_baseline_bce",
-        None,
-        None,
-        None,
-        baseline=True,
-    ),
-    Row(
-        "stacked 784-100-30 (for t-SNE)",
-        "08_tsne",
-        "Fashion-MNIST",
-        "bce",
-        "test_bce",
-        seconds_key="ae_seconds",
-    ),
-)
+def rows_of(chapters: Sequence[Chapter]) -> tuple[Row, ...]:
+    """The results rows of every chapter, in the manifest's order."""
+    return tuple(row for chapter in chapters for row in chapter.results)
+
 
 _LOSS_TEXT = {"bce": "BCE {:.4f}", "mse": "MSE {:.5f}", "neg_elbo": "−ELBO {:.1f} nats"}
 _DASH = "–"
@@ -166,7 +57,7 @@ def _value(records: Mapping[str, Any], key: str | None, where: str) -> Any:
     return records[key]
 
 
-def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row] = ROWS) -> list[dict[str, Any]]:
+def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[dict[str, Any]]:
     """The numbers of every row, read from the executed notebooks in ``notebooks``."""
     folder = Path(notebooks)
     cache: dict[str, dict[str, Any]] = {}
@@ -279,23 +170,42 @@ def render_chart(table: Sequence[Mapping[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def write(root: str | os.PathLike[str], check: bool = False, rows: Sequence[Row] = ROWS) -> bool:
-    """Write (or with ``check``, compare) ``book/results.md`` and ``book/results.svg``.
+def write(
+    root: str | os.PathLike[str], check: bool = False, rows: Sequence[Row] | None = None
+) -> bool:
+    """Write (or with ``check``, compare) every generated page of the book.
 
-    Returns ``True`` when the files on disk are up to date (always, after writing).
+    These are ``book/results.md`` and ``book/results.svg`` and, when ``rows`` is not
+    given, the chapter tables between the ``generated`` markers of ``README.md``,
+    ``book/index.md`` and ``book/teaching.md``, all from ``book/chapters.yml`` and the
+    notebooks. Returns ``True`` when the files on disk are up to date (always, after
+    writing). Every write is atomic.
     """
     base = Path(root)
-    table = collect(base / "notebooks", rows)
+    chapters = load_manifest(base) if rows is None else None
+    table = collect(base / "notebooks", rows_of(chapters) if chapters is not None else rows)
     wanted = {
         base / "book" / "results.md": render_markdown(table),
         base / "book" / "results.svg": render_chart(table),
     }
+    if chapters is not None:
+        blocks = {
+            base / "README.md": [("chapters", chapter_table(chapters, base, link="readme"))],
+            base / "book" / "index.md": [("chapters", chapter_table(chapters, base, link="book"))],
+            base / "book" / "teaching.md": [("run times", teaching_table(chapters, base))],
+        }
+        for path, parts in blocks.items():
+            text = path.read_text(encoding="utf-8")
+            for name, content in parts:
+                text = replace_generated(text, name, content, where=str(path))
+            wanted[path] = text
     if check:
         return all(
             p.is_file() and p.read_text(encoding="utf-8") == text for p, text in wanted.items()
         )
     for path, text in wanted.items():
-        write_text(path, text)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            write_text(path, text)
     return True
 
 
@@ -308,9 +218,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ok = write(args.root, check=args.check)
     if args.check and not ok:
-        print("book/results.md or results.svg is stale: run `python -m aebook.results`")
+        print(
+            "a generated page is stale (results page, or the chapter tables of README.md, "
+            "book/index.md, book/teaching.md): run `python -m aebook.results`"
+        )
         return 1
-    print("results page up to date" if args.check else "wrote book/results.md, results.svg")
+    print(
+        "generated pages up to date"
+        if args.check
+        else "wrote book/results.md, results.svg and the chapter tables"
+    )
     return 0
 
 

@@ -1,11 +1,13 @@
-"""The built site as a reader's browser sees it: headless Chromium over the DevTools protocol.
+"""The built site as a reader's browser sees it: headless Chromium driven by Playwright.
 
 The test builds the book into a temporary folder, serves it on localhost, and loads the index,
-the other book pages and every chapter page in Chromium (Debian's ``chromium`` package, or the binary named
-by ``AEBOOK_CHROMIUM``). Per page it checks: HTTP 200, no broken image, every formula
-rendered by MathJax and no raw ``$$`` left, a Colab link to that notebook on ``main`` (chapter
-pages), and that the page's internal links resolve. A screenshot of each page is saved under
-``artifacts/browser/``.
+the other book pages and every chapter page (from the chapter manifest) in Chromium: Debian's
+``chromium`` package, or the binary named by ``AEBOOK_CHROMIUM``, launched by Playwright for
+Python (``executable_path``; Playwright's own browser download is never used). Per page it
+checks: HTTP 200, no broken image, every formula rendered by MathJax and no raw ``$$`` left, a
+Colab link to that notebook on ``main`` (chapter pages), that the page's internal links
+resolve, and that nothing is requested from outside localhost. A screenshot of each page is
+saved under ``artifacts/browser/``.
 
 The site loads MathJax from a CDN, which CI cannot reach. The test serves those requests from
 a local copy of the npm package ``mathjax@3`` instead (``AEBOOK_MATHJAX``, or the folder
@@ -16,8 +18,6 @@ fails in CI (``CI=true``).
 
 from __future__ import annotations
 
-import base64
-import json
 import mimetypes
 import os
 import re
@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,13 +35,25 @@ from typing import Any
 
 import pytest
 
+from aebook import manifest
 from aebook.execute import read_repository
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+CHAPTERS = [chapter.stem for chapter in manifest.load(ROOT)]
 MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(.+)$")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+#: Chromium's flags for a closed network: no background connections to Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _unavailable(reason: str) -> None:
@@ -68,128 +79,34 @@ def _mathjax_dir() -> Path:
     return folder
 
 
-# ------------------------------------------------------------------------ the DevTools client
-class Chromium:
-    """A headless Chromium with one page, driven over the Chrome DevTools protocol."""
+class Offline:
+    """Routes a browser context's requests: localhost passes, the MathJax CDN is served from
+    the local copy, everything else is refused and remembered."""
 
-    def __init__(self, binary: str, profile: Path, mathjax: Path) -> None:
-        import websocket  # websocket-client, pinned in requirements.txt
+    def __init__(self, mathjax: Path) -> None:
+        self.mathjax = mathjax.resolve()
+        self.refused: list[str] = []
 
-        self.mathjax = mathjax
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--hide-scrollbars",
-                "--window-size=1280,900",
-                "--remote-debugging-port=0",
-                f"--user-data-dir={profile}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        port = self._devtools_port(profile)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as r:
-            page = next(t for t in json.load(r) if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
-        self.next_id = 0
-        self.events: list[dict[str, Any]] = []
-        self.call("Page.enable")
-        self.call("Fetch.enable", patterns=[{"urlPattern": "https://cdn.jsdelivr.net/*"}])
-
-    def _devtools_port(self, profile: Path) -> int:
-        marker = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if marker.is_file() and marker.read_text().strip():
-                return int(marker.read_text().split()[0])
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"Chromium exited: {self.proc.stderr.read()[-2000:]}")
-            time.sleep(0.1)
-        raise RuntimeError("Chromium did not open its DevTools port within 60 s")
-
-    def _send(self, method: str, **params: Any) -> int:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        return self.next_id
-
-    def _handle(self, message: dict[str, Any]) -> None:
-        """Serve the CDN's MathJax files from the local copy; queue other events."""
-        if message.get("method") != "Fetch.requestPaused":
-            self.events.append(message)
+    def __call__(self, route: Any) -> None:
+        url = route.request.url
+        host = urllib.parse.urlsplit(url).hostname
+        if host in ("127.0.0.1", "localhost") or url.startswith(("data:", "blob:")):
+            route.continue_()
             return
-        params = message["params"]
-        match = MATHJAX_CDN.match(params["request"]["url"].split("?")[0])
+        match = MATHJAX_CDN.match(url.split("?")[0])
         path = (self.mathjax / match.group(1)).resolve() if match else None
-        if path is None or self.mathjax.resolve() not in path.parents or not path.is_file():
-            self._send("Fetch.failRequest", requestId=params["requestId"], errorReason="Failed")
+        if path is not None and self.mathjax in path.parents and path.is_file():
+            route.fulfill(
+                status=200,
+                body=path.read_bytes(),
+                headers={
+                    "Content-Type": mimetypes.guess_type(path.name)[0] or "application/javascript",
+                    "Access-Control-Allow-Origin": "*",
+                },
+            )
             return
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        self._send(
-            "Fetch.fulfillRequest",
-            requestId=params["requestId"],
-            responseCode=200,
-            responseHeaders=[
-                {"name": "Content-Type", "value": kind},
-                {"name": "Access-Control-Allow-Origin", "value": "*"},
-            ],
-            body=base64.b64encode(path.read_bytes()).decode(),
-        )
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        wanted = self._send(method, **params)
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == wanted:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
-            if "method" in message:
-                self._handle(message)
-
-    def wait_for(self, event: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for i, message in enumerate(self.events):
-                if message.get("method") == event:
-                    del self.events[: i + 1]
-                    return
-            message = json.loads(self.ws.recv())
-            if "method" in message:
-                self._handle(message)
-        raise TimeoutError(f"no {event} within {timeout} s")
-
-    def open(self, url: str) -> None:
-        self.events.clear()
-        self.call("Page.navigate", url=url)
-        self.wait_for("Page.loadEventFired")
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
-        )
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def screenshot(self, path: Path) -> None:
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
-        path.write_bytes(base64.b64decode(data["data"]))
-
-    def close(self) -> None:
-        try:
-            self.ws.close()
-        finally:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        self.refused.append(url)
+        route.abort()
 
 
 #: Run in the page once it has loaded: wait for MathJax and every image, then report.
@@ -263,10 +180,27 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    chromium = Chromium(_chromium(), tmp_path_factory.mktemp("chromium"), _mathjax_dir())
-    yield chromium
-    chromium.close()
+def browser():
+    chromium = _chromium()
+    mathjax = _mathjax_dir()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched, mathjax
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    launched, mathjax = browser
+    context = launched.new_context(viewport={"width": 1280, "height": 900})
+    offline = Offline(mathjax)
+    context.route("**/*", offline)
+    tab = context.new_page()
+    tab.offline_router = offline
+    yield tab
+    context.close()
 
 
 def _status(url: str) -> int:
@@ -281,35 +215,33 @@ BOOK_PAGES = ["book/index", "book/setup", "book/teaching", "book/results", "book
 PAGES = BOOK_PAGES + [f"notebooks/{stem}" for stem in CHAPTERS]
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_in_a_browser(page: str, server: str, browser: Chromium) -> None:
-    url = f"{server}/{page}.html"
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_a_browser(name: str, server: str, page: Any) -> None:
+    url = f"{server}/{name}.html"
     assert _status(url) == 200, url
-    browser.open(url)
-    report = browser.evaluate(INSPECT)
+    page.goto(url, wait_until="load", timeout=60_000)
+    report = page.evaluate(INSPECT)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser.screenshot(ARTIFACTS / f"{page.replace('/', '__')}.png")
+    page.screenshot(path=str(ARTIFACTS / f"{name.replace('/', '__')}.png"))
 
     broken = [img["src"] for img in report["images"] if img["width"] == 0]
-    assert not broken, f"{page}: images that did not load: {broken}"
-    assert not report["rawDisplayMath"], f"{page}: raw $$ left in the visible text"
+    assert not broken, f"{name}: images that did not load: {broken}"
+    assert not report["rawDisplayMath"], f"{name}: raw $$ left in the visible text"
     if report["math"]:
-        assert report["typeset"], f"{page}: has formulas but MathJax did not run"
-        assert report["unrendered"] == 0, f"{page}: {report['unrendered']} formulas unrendered"
+        assert report["typeset"], f"{name}: has formulas but MathJax did not run"
+        assert report["unrendered"] == 0, f"{name}: {report['unrendered']} formulas unrendered"
 
     internal = {
         urllib.parse.urldefrag(link)[0] for link in report["links"] if link.startswith(server)
     }
     missing = [link for link in sorted(internal) if _status(link) != 200]
-    assert not missing, f"{page}: internal links that do not resolve: {missing}"
-    assert not report["anchors"], f"{page}: links to missing anchors {report['anchors']}"
+    assert not missing, f"{name}: internal links that do not resolve: {missing}"
+    assert not report["anchors"], f"{name}: links to missing anchors {report['anchors']}"
+    refused = page.offline_router.refused
+    assert not refused, f"{name}: requests to hosts other than localhost: {refused}"
 
-    if page.startswith("notebooks/"):
+    if name.startswith("notebooks/"):
         repo_url, branch = read_repository(ROOT / "_config.yml")
         owner_repo = repo_url.removeprefix("https://github.com/")
-        colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{page}.ipynb"
-        assert colab in report["links"], f"{page}: no Colab link {colab}"
-
-
-def test_every_chapter_is_checked() -> None:
-    assert len(CHAPTERS) >= 8 and all(f"notebooks/{c}" in PAGES for c in CHAPTERS)
+        colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{name}.ipynb"
+        assert colab in report["links"], f"{name}: no Colab link {colab}"

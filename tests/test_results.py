@@ -8,16 +8,18 @@ import nbformat
 import pytest
 from nbformat import v4
 
+from aebook import manifest
 from aebook.record import GLUE_PREFIX
-from aebook.results import ROWS, Row, collect, render_chart, render_markdown, write
+from aebook.results import Row, collect, render_chart, render_markdown, rows_of, write
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_committed_results_page_matches_the_notebooks() -> None:
+def test_committed_generated_pages_match_the_manifest_and_notebooks() -> None:
     assert write(ROOT, check=True), (
-        "book/results.md or book/results.svg disagrees with the notebooks' recorded "
-        "numbers: run `python -m aebook.results` and commit the result"
+        "a generated page (book/results.md, book/results.svg, or the chapter tables of "
+        "README.md, book/index.md, book/teaching.md) disagrees with book/chapters.yml or the "
+        "notebooks: run `python -m aebook.results` and commit the result"
     )
 
 
@@ -25,9 +27,13 @@ def test_results_page_is_in_the_toc() -> None:
     assert "file: book/results" in (ROOT / "_toc.yml").read_text(encoding="utf-8")
 
 
-def test_every_row_names_an_existing_chapter() -> None:
-    for row in ROWS:
-        assert (ROOT / "notebooks" / f"{row.notebook}.ipynb").is_file(), row
+def test_results_rows_come_from_the_manifest() -> None:
+    chapters = manifest.load(ROOT)
+    rows = rows_of(chapters)
+    page = (ROOT / "book" / "results.md").read_text(encoding="utf-8")
+    for row in rows:
+        assert f"{row.model} (ch. " in page, f"{row.model!r} is missing from book/results.md"
+    assert page.count("| {doc}`") == len(rows), "the page has rows the manifest does not"
 
 
 # ------------------------------------------------------------------ synthetic notebooks

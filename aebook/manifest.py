@@ -1,0 +1,329 @@
+"""The chapter manifest, ``book/chapters.yml``: each chapter's facts in one place.
+
+A chapter's number, file, title, summary, reading time, the numbers it must record, its
+full-profile targets and its rows on the results page live in the manifest; its run time
+lives in the stamp the executor writes into the notebook. Everything else is generated
+from the two (:mod:`aebook.results` writes the pages) and checked by the tests:
+
+* :func:`load` reads and validates the manifest;
+* :func:`check` compares a notebook's recorded numbers with its chapter's records and
+  targets (the executor and the hygiene tests call it);
+* :func:`chapter_table`, :func:`teaching_table` and :func:`replace_generated` build the
+  chapter tables of ``README.md``, ``book/index.md`` and ``book/teaching.md``.
+
+This is tooling for the repository: the notebooks themselves never read the manifest, so
+a chapter opened in Colab needs nothing but the helper's loading and plotting code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MANIFEST",
+    "Chapter",
+    "ManifestError",
+    "ResultRow",
+    "Target",
+    "chapter_table",
+    "check",
+    "load",
+    "replace_generated",
+    "run_time",
+    "teaching_table",
+]
+
+#: Where the manifest lives, relative to the repository's root.
+MANIFEST = Path("book") / "chapters.yml"
+
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_LOSSES = ("bce", "mse", "neg_elbo")
+
+
+class ManifestError(ValueError):
+    """The manifest is malformed; the message names the chapter and the field."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """``record op value``, or ``record op ref * factor + offset`` with another record."""
+
+    record: str
+    op: str
+    value: float | None = None
+    ref: str | None = None
+    factor: float = 1.0
+    offset: float = 0.0
+
+    def threshold(self, records: Mapping[str, Any]) -> float:
+        if self.ref is None:
+            return float(self.value)  # type: ignore[arg-type]
+        return float(records[self.ref]) * self.factor + self.offset
+
+    def __str__(self) -> str:
+        if self.ref is None:
+            return f"{self.record} {self.op} {self.value:g}"
+        rhs = self.ref
+        if self.factor != 1.0:
+            rhs = f"{self.factor:g} × {rhs}"
+        if self.offset:
+            rhs = f"{rhs} + {self.offset:g}"
+        return f"{self.record} {self.op} {rhs}"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One model on the results page, and the record behind each of its columns."""
+
+    model: str
+    notebook: str  # the notebook's stem, e.g. "02_undercomplete"
+    data: str
+    loss: str
+    loss_key: str
+    code_key: str | None = "code_size"
+    params_key: str | None = "parameters"
+    psnr_key: str | None = "test_psnr"
+    seconds_key: str | None = None
+    baseline: bool = False
+
+    def keys(self) -> list[str]:
+        """Every record this row reads."""
+        keys = (self.loss_key, self.code_key, self.params_key, self.psnr_key, self.seconds_key)
+        return [k for k in keys if k is not None]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    file: str
+    title: str
+    summary: str
+    reading_minutes: int
+    records: tuple[str, ...]
+    targets: tuple[Target, ...] = ()
+    results: tuple[ResultRow, ...] = field(default_factory=tuple)
+
+    @property
+    def stem(self) -> str:
+        return Path(self.file).stem
+
+    @property
+    def required_records(self) -> set[str]:
+        """What the notebook must record: the listed names, ``wall_time_s`` and every
+        name a target or a results row reads."""
+        needed = {*self.records, "wall_time_s"}
+        for t in self.targets:
+            needed.add(t.record)
+            if t.ref:
+                needed.add(t.ref)
+        for row in self.results:
+            needed.update(row.keys())
+        return needed
+
+
+# --------------------------------------------------------------------------- reading
+def _require(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in entry:
+        raise ManifestError(f"{where}: missing field {key!r}")
+    value = entry[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ManifestError(f"{where}: field {key!r} must be {kind}, got {value!r}")
+    return value
+
+
+def _target(raw: Any, where: str) -> Target:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{where}: a target must be a mapping, got {raw!r}")
+    unknown = set(raw) - {"record", "op", "value", "ref", "factor", "offset"}
+    if unknown:
+        raise ManifestError(f"{where}: unknown target fields {sorted(unknown)}")
+    record = _require(raw, "record", str, where)
+    op = _require(raw, "op", str, where)
+    if op not in _OPS:
+        raise ManifestError(f"{where}: target op {op!r} is not one of {sorted(_OPS)}")
+    if ("value" in raw) == ("ref" in raw):
+        raise ManifestError(f"{where}: target on {record!r} needs exactly one of value, ref")
+    value = raw.get("value")
+    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+        raise ManifestError(f"{where}: target value must be a number, got {value!r}")
+    if "value" in raw and ("factor" in raw or "offset" in raw):
+        raise ManifestError(f"{where}: factor and offset go with ref, not value")
+    return Target(
+        record=record,
+        op=op,
+        value=None if value is None else float(value),
+        ref=raw.get("ref"),
+        factor=float(raw.get("factor", 1.0)),
+        offset=float(raw.get("offset", 0.0)),
+    )
+
+
+def _row(raw: Any, stem: str, where: str) -> ResultRow:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{where}: a results row must be a mapping, got {raw!r}")
+    allowed = {f for f in ResultRow.__dataclass_fields__ if f != "notebook"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ManifestError(f"{where}: unknown results fields {sorted(unknown)}")
+    for key in ("model", "data", "loss", "loss_key"):
+        _require(raw, key, str, where)
+    if raw["loss"] not in _LOSSES:
+        raise ManifestError(f"{where}: loss {raw['loss']!r} is not one of {_LOSSES}")
+    return ResultRow(notebook=stem, **raw)
+
+
+def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
+    """The chapters of ``root/book/chapters.yml``, validated, in order."""
+    import yaml  # tooling only: the notebooks never import this module
+
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise ManifestError(f"{path} not found: the chapter manifest is missing")
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    entries = doc.get("chapters") if isinstance(doc, Mapping) else None
+    if not isinstance(entries, list) or not entries:
+        raise ManifestError(f"{path}: needs a non-empty list under 'chapters'")
+    chapters = []
+    for i, entry in enumerate(entries, start=1):
+        where = f"{path}, chapter entry {i}"
+        if not isinstance(entry, Mapping):
+            raise ManifestError(f"{where}: must be a mapping")
+        known = set(Chapter.__dataclass_fields__)
+        unknown = set(entry) - known
+        if unknown:
+            raise ManifestError(f"{where}: unknown fields {sorted(unknown)}")
+        file = _require(entry, "file", str, where)
+        where = f"{path}, {file}"
+        number = _require(entry, "number", int, where)
+        if number != i:
+            raise ManifestError(f"{where}: number {number}, but it is entry {i}")
+        records = _require(entry, "records", list, where)
+        if not all(isinstance(r, str) for r in records):
+            raise ManifestError(f"{where}: records must be names")
+        stem = Path(file).stem
+        chapters.append(
+            Chapter(
+                number=number,
+                file=file,
+                title=_require(entry, "title", str, where),
+                summary=" ".join(_require(entry, "summary", str, where).split()),
+                reading_minutes=_require(entry, "reading_minutes", int, where),
+                records=tuple(records),
+                targets=tuple(_target(t, where) for t in entry.get("targets") or []),
+                results=tuple(_row(r, stem, where) for r in entry.get("results") or []),
+            )
+        )
+    files = [c.file for c in chapters]
+    if len(set(files)) != len(files):
+        raise ManifestError(f"{path}: a notebook is listed twice")
+    return chapters
+
+
+# --------------------------------------------------------------------------- checking
+def check(chapter: Chapter, records: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a notebook's records for ``chapter``: missing names, missed targets.
+
+    Returns an empty list when every required record is there and every target holds.
+    """
+    problems = [
+        f"{chapter.file} does not record {name!r}"
+        for name in sorted(chapter.required_records - set(records))
+    ]
+    for target in chapter.targets:
+        names = [target.record] + ([target.ref] if target.ref else [])
+        if any(n not in records for n in names):
+            continue  # already reported as missing
+        value = float(records[target.record])
+        threshold = target.threshold(records)
+        if not (math.isfinite(value) and _OPS[target.op](value, threshold)):
+            problems.append(
+                f"{chapter.file}: target {target} missed: {target.record} = {value:.6g}, "
+                f"needs {target.op} {threshold:.6g}"
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- run times
+def run_time(notebook: str | os.PathLike[str]) -> float | None:
+    """The full-profile wall time in seconds from a notebook's stamp, or ``None``."""
+    with open(notebook, encoding="utf-8") as fh:
+        stamp = json.load(fh).get("metadata", {}).get("aebook") or {}
+    if stamp.get("profile") != "full":
+        return None
+    return float(stamp["wall_seconds"])
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "not yet executed"
+    if seconds < 60:
+        return "under a minute"
+    return f"{seconds / 60:.1f} min"
+
+
+# --------------------------------------------------------------------------- tables
+def chapter_table(
+    chapters: Sequence[Chapter], root: str | os.PathLike[str], link: str = "readme"
+) -> str:
+    """The chapter table: number and title (linked), summary, full-profile run time.
+
+    ``link="readme"`` links the notebook files (for GitHub); ``link="book"`` uses MyST
+    ``{doc}`` roles for the site's front page.
+    """
+    lines = [
+        "| # | chapter | what it covers | full-profile run (2-core CPU) |",
+        "| -: | --- | --- | --- |",
+    ]
+    for c in chapters:
+        if link == "book":
+            title = f"{{doc}}`{c.title} <../notebooks/{c.stem}>`"
+        else:
+            title = f"[{c.title}]({c.file})"
+        seconds = run_time(Path(root) / c.file) if (Path(root) / c.file).is_file() else None
+        lines.append(f"| {c.number} | {title} | {c.summary} | {_minutes(seconds)} |")
+    return "\n".join(lines)
+
+
+def teaching_table(chapters: Sequence[Chapter], root: str | os.PathLike[str]) -> str:
+    """The instructors' table: reading time and full-profile run time per chapter."""
+    lines = [
+        "| chapter | reading | full-profile run, 2-core CPU |",
+        "| --- | --- | --- |",
+    ]
+    total = 0.0
+    for c in chapters:
+        path = Path(root) / c.file
+        seconds = run_time(path) if path.is_file() else None
+        total += seconds or 0.0
+        lines.append(f"| {c.number}. {c.title} | {c.reading_minutes} min | {_minutes(seconds)} |")
+    lines.append(
+        f"| all chapters | {sum(c.reading_minutes for c in chapters)} min | {_minutes(total)} |"
+    )
+    return "\n".join(lines)
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return (
+        f"<!-- generated: {name} (python -m aebook.results; do not edit) -->",
+        f"<!-- end generated: {name} -->",
+    )
+
+
+def replace_generated(text: str, name: str, content: str, where: str = "") -> str:
+    """``text`` with the block between the ``name`` markers replaced by ``content``."""
+    begin, end = _markers(name)
+    if text.count(begin) != 1 or text.count(end) != 1:
+        raise ManifestError(
+            f"{where or 'text'}: needs exactly one pair of markers:\n{begin}\n{end}"
+        )
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    return f"{head}{begin}\n{content}\n{end}{tail}"

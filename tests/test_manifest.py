@@ -1,0 +1,144 @@
+"""Unit tests of aebook.manifest: reading book/chapters.yml, checking records, the tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aebook import manifest
+from aebook.manifest import ManifestError, Target
+
+GOOD = """
+chapters:
+  - number: 1
+    file: notebooks/01_a.ipynb
+    title: First
+    summary: >-
+      the first
+      chapter
+    reading_minutes: 20
+    records: [test_bce, baseline_bce]
+    targets:
+      - {record: test_bce, op: "<=", value: 0.1}
+      - {record: test_bce, op: "<", ref: baseline_bce, factor: 0.5, offset: 0.01}
+    results:
+      - {model: model A, data: MNIST, loss: bce, loss_key: test_bce, seconds_key: secs}
+  - number: 2
+    file: notebooks/02_b.ipynb
+    title: Second
+    summary: the second
+    reading_minutes: 30
+    records: []
+"""
+
+
+def _root(tmp_path: Path, text: str = GOOD) -> Path:
+    (tmp_path / "book").mkdir(exist_ok=True)
+    (tmp_path / "book" / "chapters.yml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_load_reads_every_field(tmp_path):
+    first, second = manifest.load(_root(tmp_path))
+    assert (first.number, first.file, first.title, first.stem) == (
+        1,
+        "notebooks/01_a.ipynb",
+        "First",
+        "01_a",
+    )
+    assert first.summary == "the first chapter" and first.reading_minutes == 20
+    assert first.targets[1] == Target("test_bce", "<", None, "baseline_bce", 0.5, 0.01)
+    assert first.results[0].notebook == "01_a" and first.results[0].code_key == "code_size"
+    assert first.required_records == {
+        "test_bce",
+        "baseline_bce",
+        "wall_time_s",
+        "code_size",
+        "parameters",
+        "test_psnr",
+        "secs",
+    }
+    assert second.targets == () and second.results == ()
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("number: 2", "number: 3"), "number 3, but it is entry 2"),
+        (("    title: Second\n", ""), "missing field 'title'"),
+        (('op: "<="', 'op: "=="'), "target op '=='"),
+        (("value: 0.1", "value: 0.1, ref: baseline_bce"), "exactly one of value, ref"),
+        (("value: 0.1", "value: low"), "must be a number"),
+        (("loss: bce", "loss: accuracy"), "loss 'accuracy'"),
+        (("reading_minutes: 30", "reading_minutes: half an hour"), "reading_minutes"),
+        (("records: []", "records: []\n    colour: red"), "unknown fields ['colour']"),
+        (("02_b", "01_a"), "listed twice"),
+    ],
+)
+def test_load_names_what_is_wrong(tmp_path, edit, message):
+    with pytest.raises(ManifestError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        manifest.load(_root(tmp_path, GOOD.replace(*edit)))
+
+
+def test_load_without_manifest(tmp_path):
+    with pytest.raises(ManifestError, match="chapters.yml not found"):
+        manifest.load(tmp_path)
+    with pytest.raises(ManifestError, match="non-empty list"):
+        manifest.load(_root(tmp_path, "chapters: []\n"))
+
+
+def test_check_reports_missing_records_and_missed_targets(tmp_path):
+    first, _ = manifest.load(_root(tmp_path))
+    records = {
+        "test_bce": 0.09,
+        "baseline_bce": 0.26,
+        "wall_time_s": 10.0,
+        "code_size": 32,
+        "parameters": 5,
+        "test_psnr": 20.0,
+        "secs": 3.0,
+    }
+    assert manifest.check(first, records) == []
+    missed = manifest.check(first, {**records, "test_bce": 0.15})
+    assert len(missed) == 2
+    assert "target test_bce <= 0.1 missed: test_bce = 0.15" in missed[0]
+    assert "test_bce < 0.5 × baseline_bce + 0.01" in missed[1] and "needs < 0.14" in missed[1]
+    nan = manifest.check(first, {**records, "test_bce": float("nan")})
+    assert len(nan) == 2, "NaN meets no target"
+    gone = dict(records)
+    del gone["secs"]
+    assert manifest.check(first, gone) == ["notebooks/01_a.ipynb does not record 'secs'"]
+
+
+def _stamped(path: Path, seconds: float, profile: str = "full") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nb = {"cells": [], "metadata": {"aebook": {"profile": profile, "wall_seconds": seconds}}}
+    path.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def test_tables_take_run_times_from_the_stamps(tmp_path):
+    root = _root(tmp_path)
+    chapters = manifest.load(root)
+    _stamped(root / "notebooks" / "01_a.ipynb", 150.0)
+    _stamped(root / "notebooks" / "02_b.ipynb", 30.0, profile="smoke")
+    readme = manifest.chapter_table(chapters, root)
+    assert "| 1 | [First](notebooks/01_a.ipynb) | the first chapter | 2.5 min |" in readme
+    assert "| 2 | [Second](notebooks/02_b.ipynb) | the second | not yet executed |" in readme
+    book = manifest.chapter_table(chapters, root, link="book")
+    assert "{doc}`First <../notebooks/01_a>`" in book
+    teaching = manifest.teaching_table(chapters, root)
+    assert "| 1. First | 20 min | 2.5 min |" in teaching
+    assert "| all chapters | 50 min | 2.5 min |" in teaching
+
+
+def test_replace_generated():
+    begin = "<!-- generated: t (python -m aebook.results; do not edit) -->"
+    end = "<!-- end generated: t -->"
+    text = f"intro\n{begin}\nold\n{end}\noutro\n"
+    assert manifest.replace_generated(text, "t", "new") == f"intro\n{begin}\nnew\n{end}\noutro\n"
+    with pytest.raises(ManifestError, match="exactly one pair of markers"):
+        manifest.replace_generated("no markers", "t", "new", where="README.md")
+    with pytest.raises(ManifestError, match="exactly one pair"):
+        manifest.replace_generated(text + text, "t", "new")
