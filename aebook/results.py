@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -134,6 +135,47 @@ def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+#: The benchmark's output, which the results page shows when it exists.
+TIME_TO_TARGET = Path("benchmarks") / "results" / "time_to_target.json"
+
+
+def render_time_to_target(report: Mapping[str, Any]) -> str:
+    """The results page's section on training recipes, from the benchmark's JSON."""
+    seeds = report["seeds"]
+    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    lines = [
+        "## Time to target: the 2016 recipe and the book's",
+        "",
+        "Each headline model trained twice on the same data from the same initial weights:",
+        "with the **reference** recipe of the Keras blog and the 2016 tutorials (Adam at its",
+        "default rate, the blog's batch size), and with the **book's** recipe (a larger batch,",
+        "a short warm-up and a cosine decay of Adam's rate). Each run stops at the first epoch",
+        "whose validation metric reaches the target: the chapter's own, or else the value the",
+        "reference reaches in the chapter's epochs. Times are seconds of `fit` (validation",
+        f"included), the median over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}),",
+        "run back to back in one process by `benchmarks/time_to_target.py` on "
+        f"{report['machine']} ({versions}); *ratio* is the book's time over the reference's.",
+        "The test metric is measured once training stopped.",
+        "",
+        "| model (ch.) | target (validation) | reference: epochs, s | book: epochs, s "
+        "| ratio | test, reference | test, book |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in report["models"]:
+        missed = [r["recipe"] for r in m["runs"] if not r["reached"]]
+        flag = f" (not reached by: {', '.join(sorted(set(missed)))})" if missed else ""
+        lines.append(
+            f"| {m['model']} ({m['chapter']}) | {m['metric']} ≤ {m['target']:.4g}{flag} "
+            f"| {m['reference_epochs']:g}, {m['reference_seconds']:.0f} "
+            f"| {m['book_epochs']:g}, {m['book_seconds']:.0f} | {m['ratio']:.2f} "
+            f"| {m['reference_test']:.4f} | {m['book_test']:.4f} |"
+        )
+    lines += ["", "The recipes:", ""]
+    for m in report["models"]:
+        lines.append(f"- {m['model']}: reference {m['reference_recipe']}; book {m['book_recipe']}.")
+    return "\n".join(lines) + "\n"
+
+
 def render_chart(table: Sequence[Mapping[str, Any]]) -> str:
     """The chart as SVG text, deterministic for a given matplotlib version."""
     import matplotlib
@@ -184,8 +226,12 @@ def write(
     base = Path(root)
     chapters = load_manifest(base) if rows is None else None
     table = collect(base / "notebooks", rows_of(chapters) if chapters is not None else rows)
+    page = render_markdown(table)
+    benchmark = base / TIME_TO_TARGET
+    if benchmark.is_file():
+        page += "\n" + render_time_to_target(json.loads(benchmark.read_text(encoding="utf-8")))
     wanted = {
-        base / "book" / "results.md": render_markdown(table),
+        base / "book" / "results.md": page,
         base / "book" / "results.svg": render_chart(table),
     }
     if chapters is not None:

@@ -141,3 +141,62 @@ def test_check_reports_stale_pages(chapters: Path, tmp_path: Path) -> None:
     page = root / "book" / "results.md"
     page.write_text(page.read_text(encoding="utf-8").replace("0.0928", "0.0900"))
     assert not write(root, check=True, rows=ROWS_SMALL)
+
+
+# ------------------------------------------------------------------ time to target
+REPORT = {
+    "seeds": [0, 1],
+    "machine": "x86_64, 2 CPU cores",
+    "versions": {"python": "3.11.7", "tensorflow": "2.21.0"},
+    "models": [
+        {
+            "chapter": 2,
+            "model": "undercomplete 784-32-784",
+            "metric": "validation BCE",
+            "target": 0.093,
+            "reference_recipe": "Adam 0.001, batch 256",
+            "book_recipe": "Adam, warm-up and cosine, batch 512",
+            "reference_epochs": 34,
+            "reference_seconds": 57.2,
+            "reference_test": 0.0925,
+            "book_epochs": 18,
+            "book_seconds": 22.4,
+            "book_test": 0.0921,
+            "ratio": 0.392,
+            "runs": [
+                {"recipe": "reference", "reached": True},
+                {"recipe": "book", "reached": False},
+            ],
+        }
+    ],
+}
+
+
+def test_time_to_target_table() -> None:
+    from aebook.results import render_time_to_target
+
+    text = render_time_to_target(REPORT)
+    assert "median over 2 seed(s) (0, 1)" in text and "tensorflow 2.21.0" in text
+    row = (
+        "| undercomplete 784-32-784 (2) | validation BCE ≤ 0.093 (not reached by: book) "
+        "| 34, 57 | 18, 22 | 0.39 | 0.0925 | 0.0921 |"
+    )
+    assert row in text
+    assert "- undercomplete 784-32-784: reference Adam 0.001, batch 256; book Adam" in text
+
+
+def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_path) -> None:
+    import json
+
+    root = tmp_path / "repo"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").symlink_to(chapters, target_is_directory=True)
+    bench = root / "benchmarks" / "results" / "time_to_target.json"
+    bench.parent.mkdir(parents=True)
+    bench.write_text(json.dumps(REPORT), encoding="utf-8")
+    assert write(root, rows=ROWS_SMALL)
+    assert "## Time to target" in (root / "book" / "results.md").read_text(encoding="utf-8")
+    changed = json.loads(json.dumps(REPORT))
+    changed["models"][0]["book_seconds"] = 30.0
+    bench.write_text(json.dumps(changed), encoding="utf-8")
+    assert not write(root, check=True, rows=ROWS_SMALL)
