@@ -148,13 +148,16 @@ def render_time_to_target(report: Mapping[str, Any]) -> str:
         "",
         "Each headline model trained twice on the same data from the same initial weights:",
         "with the **reference** recipe of the Keras blog and the 2016 tutorials (Adam at its",
-        "default rate, the blog's batch size), and with the **book's** recipe (a larger batch,",
-        "a short warm-up and a cosine decay of Adam's rate). Each run stops at the first epoch",
-        "whose validation metric reaches the target: the chapter's own, or else the value the",
-        "reference reaches in the chapter's epochs. Times are seconds of `fit` (validation",
+        "default rate, the blog's batch size), and with the **book's** recipe (a short warm-up",
+        "to a higher peak rate, then a cosine decay; a batch size chosen per model; several",
+        "batches per call into the compiled graph, `steps_per_execution`). Each run stops at",
+        "the first epoch whose validation metric reaches the target: the chapter's own if the",
+        "reference reaches it on the validation set, or else the validation value the reference",
+        "reaches in the chapter's epochs. Times are seconds of `fit` (validation",
         f"included), the median over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}),",
         "run back to back in one process by `benchmarks/time_to_target.py` on "
-        f"{report['machine']} ({versions}); *ratio* is the book's time over the reference's.",
+        f"{report['machine'].strip(', ')} ({versions}); *ratio* is the book's time over the "
+        "reference's.",
         "The test metric is measured once training stopped.",
         "",
         "| model (ch.) | target (validation) | reference: epochs, s | book: epochs, s "
