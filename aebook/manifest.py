@@ -254,8 +254,10 @@ def check(chapter: Chapter, records: Mapping[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- run times
 def run_time(notebook: str | os.PathLike[str]) -> float | None:
     """The full-profile wall time in seconds from a notebook's stamp, or ``None``."""
+    from .execute import stamp_of
+
     with open(notebook, encoding="utf-8") as fh:
-        stamp = json.load(fh).get("metadata", {}).get("aebook") or {}
+        stamp = stamp_of(json.load(fh)) or {}
     if stamp.get("profile") != "full":
         return None
     return float(stamp["wall_seconds"])

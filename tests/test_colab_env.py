@@ -81,6 +81,16 @@ def colab_python(path: Path = CONSTRAINTS) -> str:
     return match[1]
 
 
+def _generator():
+    """The module .ci/colab_constraints.py (a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "colab_constraints", ROOT / ".ci/colab_constraints.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # --------------------------------------------------------------------------- everywhere
 def test_parse_freeze_and_changes():
     before = "numpy==2.1.3\nKeras==3.13.2\n# comment\nscikit_learn==1.6.1\n"
@@ -106,11 +116,7 @@ def test_constraints_file_is_what_the_generator_makes_of_colabs_list():
     listing = ROOT.parent / "shared" / "colab" / source[1]
     if not listing.is_file():
         pytest.skip(f"{listing} is not here (it is beside the clone in CI)")
-    spec = importlib.util.spec_from_file_location(
-        "colab_constraints", ROOT / ".ci/colab_constraints.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _generator()
     pins, dropped = module.constraints(listing.read_text(encoding="utf-8").splitlines())
     body = [line for line in CONSTRAINTS.read_text().splitlines() if not line.startswith("#")]
     assert body == pins
@@ -118,11 +124,7 @@ def test_constraints_file_is_what_the_generator_makes_of_colabs_list():
 
 
 def test_constraints_generator_drops_what_pypi_cannot_install():
-    spec = importlib.util.spec_from_file_location(
-        "colab_constraints", ROOT / ".ci/colab_constraints.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _generator()
     pins, dropped = module.constraints(
         ["# header", "numpy==2.1.3", "torch @ https://x/torch.whl", "jax==0.7+cuda12", "Abc==1"]
     )
