@@ -44,6 +44,7 @@ _API = {
     "mse": "metrics",
     "psnr": "metrics",
     "scores": "metrics",
+    "autoencoder_diagram": "plots",
     "compare_rows": "plots",
     "examples_per_class": "plots",
     "image_grid": "plots",
@@ -67,6 +68,7 @@ __all__ = [
     "Scores",
     "add_noise",
     "bce",
+    "autoencoder_diagram",
     "compare_rows",
     "epochs",
     "examples_per_class",
@@ -120,6 +122,12 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         to_images,
     )
     from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
-    from .plots import compare_rows, examples_per_class, image_grid, plot_history
+    from .plots import (
+        autoencoder_diagram,
+        compare_rows,
+        examples_per_class,
+        image_grid,
+        plot_history,
+    )
     from .profile import Run, epochs, is_smoke, profile_name, setup, subset
     from .record import read_records, record

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compare_rows", "examples_per_class", "image_grid", "plot_history"]
+__all__ = [
+    "autoencoder_diagram",
+    "compare_rows",
+    "examples_per_class",
+    "image_grid",
+    "plot_history",
+]
 
 
 def _as_images(x: Any, what: str) -> np.ndarray:
@@ -74,11 +80,23 @@ def image_grid(
     title: str | None = None,
     scale: float = 1.2,
     cmap: str = "gray",
+    signed: bool = False,
 ) -> Any:
-    """Images in a grid of ``ncols`` columns, optionally each with a small title."""
+    """Images in a grid of ``ncols`` columns, optionally each with a small title.
+
+    ``signed=True`` is for signed values such as weights: each image is divided by its own
+    largest absolute value and drawn on [-1, 1] with ``cmap``, which must then be a
+    diverging map (e.g. ``"RdBu_r"``) so that zero sits at its centre.
+    """
     import matplotlib.pyplot as plt
 
     x = _as_images(images, "images")
+    if signed:
+        if cmap == "gray":
+            raise ValueError('signed images need a diverging cmap, such as "RdBu_r"')
+        x = np.asarray(x, dtype=float)
+        peak = np.abs(x).reshape(len(x), -1).max(axis=1)
+        x = x / np.where(peak > 0, peak, 1.0)[:, None, None]
     if len(x) == 0:
         raise ValueError("image_grid needs at least one image")
     if ncols < 1:
@@ -90,7 +108,10 @@ def image_grid(
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.4), squeeze=False
     )
-    vmin, vmax = (0.0, _vmax(x)) if cmap == "gray" else (None, None)
+    if signed:
+        vmin, vmax = -1.0, 1.0
+    else:
+        vmin, vmax = (0.0, _vmax(x)) if cmap == "gray" else (None, None)
     for i, ax in enumerate(axes.flat):
         _hide_ticks(ax)
         if i >= len(x):
@@ -199,4 +220,66 @@ def plot_history(
         ax.set_yscale("log")
     ax.legend()
     fig.tight_layout()
+    return fig
+
+
+def autoencoder_diagram(
+    x: np.ndarray,
+    code: np.ndarray,
+    x_hat: np.ndarray,
+    title: str | None = None,
+    encoder_label: str = "encoder $f$",
+    decoder_label: str = "decoder $g$",
+) -> Any:
+    """The anatomy of an autoencoder, drawn from real data.
+
+    Left to right: the input image ``x``, the encoder (a funnel), the code ``h = f(x)`` as a
+    bar strip of its ``k`` numbers, the decoder (a widening funnel) and the reconstruction
+    ``x_hat = g(h)``. ``x`` and ``x_hat`` are one image each (784 values, (28, 28) or
+    (28, 28, 1)) in [0, 1] or uint8 0-255; ``code`` is a 1-D array.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
+
+    images = [_as_images(np.asarray(v)[None], name)[0] for v, name in ((x, "x"), (x_hat, "x_hat"))]
+    code = np.asarray(code, dtype=float)
+    if code.ndim != 1 or code.size == 0:
+        raise ValueError(f"code must be a non-empty 1-D array, got shape {code.shape}")
+    if not np.all(np.isfinite(code)):
+        raise ValueError("code must be finite")
+    fig = plt.figure(figsize=(10, 3.8))
+    # Panels in figure coordinates: input, encoder, code, decoder, reconstruction.
+    for image, left, label in (
+        (images[0], 0.02, "input $x$\n784 pixels"),
+        (images[1], 0.80, "reconstruction\n$\\hat{x} = g(f(x))$"),
+    ):
+        ax = fig.add_axes((left, 0.26, 0.18, 0.6))
+        ax.imshow(image, cmap="gray", vmin=0, vmax=_vmax(image))
+        _hide_ticks(ax)
+        ax.set_xlabel(label)
+    ax = fig.add_axes((0.455, 0.26, 0.09, 0.6))
+    colours = np.where(code >= 0, "#1f77b4", "#d62728")
+    ax.barh(np.arange(code.size), code, color=colours, height=0.8)
+    ax.axvline(0, color="0.3", linewidth=0.6)
+    ax.set_ylim(code.size - 0.5, -0.5)
+    _hide_ticks(ax)
+    ax.set_xlabel(f"code $h = f(x)$\n{code.size} numbers")
+    canvas = fig.add_axes((0, 0, 1, 1), zorder=-1)
+    canvas.set_xlim(0, 1)
+    canvas.set_ylim(0, 1)
+    canvas.axis("off")
+    for (x0, x1), wide_left, label in (
+        ((0.225, 0.43), True, encoder_label),
+        ((0.57, 0.775), False, decoder_label),
+    ):
+        tall, short = (0.24, 0.86), (0.4, 0.7)
+        left, right = (tall, short) if wide_left else (short, tall)
+        corners = [(x0, left[0]), (x1, right[0]), (x1, right[1]), (x0, left[1])]
+        canvas.add_patch(Polygon(corners, facecolor="#dde6f0", edgecolor="0.4"))
+        canvas.text((x0 + x1) / 2, 0.55, label, ha="center", va="center", fontsize=11)
+    canvas.text(
+        0.5, 0.02, "both trained together to make $\\hat{x}$ close to $x$", ha="center", va="bottom"
+    )
+    if title:
+        fig.suptitle(title, y=0.99)
     return fig

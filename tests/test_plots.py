@@ -12,7 +12,13 @@ import pytest  # noqa: E402
 from _synthetic import tiny_fit, unit_images  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from aebook.plots import compare_rows, examples_per_class, image_grid, plot_history  # noqa: E402
+from aebook.plots import (  # noqa: E402
+    autoencoder_diagram,
+    compare_rows,
+    examples_per_class,
+    image_grid,
+    plot_history,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -251,3 +257,63 @@ def test_examples_per_class_too_few_leaves_no_figure_open():
     with pytest.raises(ValueError, match="has only"):
         examples_per_class(x, y, ["a", "b"], per_class=2)
     assert len(plt.get_fignums()) == before
+
+
+# --------------------------------------------------------------------------- autoencoder_diagram
+@pytest.mark.parametrize("shape", SHAPES)
+def test_autoencoder_diagram(shape):
+    x, x_hat = SHAPES[shape](unit_images(2, seed=3))
+    code = np.array([0.5, -1.0, 2.0, 0.0])
+    fig = autoencoder_diagram(x, code, x_hat, title="Figure 1: anatomy")
+    assert _suptitle(fig) == "Figure 1: anatomy"
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 2
+    for ax, image in zip(shown, (x, x_hat), strict=True):
+        _assert_gray(ax)
+        np.testing.assert_array_equal(ax.images[0].get_array(), image.reshape(28, 28))
+    (bars,) = [ax for ax in fig.axes if ax.patches and not ax.images and ax.get_xlabel()]
+    assert [p.get_width() for p in bars.patches] == code.tolist()
+    assert "4 numbers" in bars.get_xlabel()
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "encoder" in texts and "decoder" in texts
+
+
+def test_autoencoder_diagram_uint8_scale():
+    x = (unit_images(1, seed=4)[0] * 255).astype(np.uint8)
+    fig = autoencoder_diagram(x, np.ones(3), unit_images(1, seed=5)[0])
+    first, second = (ax for ax in fig.axes if ax.images)
+    _assert_gray(first, vmax=255.0)
+    _assert_gray(second, vmax=1.0)
+
+
+@pytest.mark.parametrize(
+    ("code", "match"),
+    [(np.ones((2, 2)), "1-D"), (np.array([]), "non-empty"), (np.array([1.0, np.nan]), "finite")],
+)
+def test_autoencoder_diagram_errors(code, match):
+    x = unit_images(1)[0]
+    before = len(plt.get_fignums())
+    with pytest.raises(ValueError, match=match):
+        autoencoder_diagram(x, code, x)
+    with pytest.raises(ValueError, match="x must be"):
+        autoencoder_diagram(np.ones(100), np.ones(2), x)
+    assert len(plt.get_fignums()) == before
+
+
+def test_image_grid_signed_is_centred_per_image():
+    w = np.zeros((2, 28, 28))
+    w[0, 0, 0], w[0, 1, 1] = 0.5, -0.25
+    w[1, 2, 2] = -4.0
+    fig = image_grid(w, ncols=2, cmap="RdBu_r", signed=True)
+    first, second = (ax.images[0] for ax in fig.axes if ax.images)
+    for im in (first, second):
+        assert im.get_clim() == (-1.0, 1.0)
+        assert im.get_cmap().name == "RdBu_r"
+    assert first.get_array()[0, 0] == 1.0 and first.get_array()[1, 1] == -0.5
+    assert second.get_array()[2, 2] == -1.0
+    assert second.get_array()[0, 0] == 0.0  # zero stays at the centre of the map
+
+
+def test_image_grid_signed_needs_a_diverging_map():
+    with pytest.raises(ValueError, match="diverging"):
+        image_grid(np.zeros((1, 28, 28)), signed=True)
