@@ -159,7 +159,10 @@ def test_setup_once_first_and_finish(path: Path) -> None:
         "import Keras/TensorFlow after aebook.setup, which silences their start-up logs"
     )
     assert "run.finish()" in joined, "every chapter prints its wall time"
-    assert "# NBVAL_CHECK_OUTPUT" in joined, "mark deterministic cells for nbval"
+    cells = [c for c in _load(path)["cells"] if c["cell_type"] == "code"]
+    tagged = [c for c in cells if "nbval-check-output" in c["metadata"].get("tags", [])]
+    # TODO(second edition): only the tag, once every chapter is re-executed with it.
+    assert tagged or "# NBVAL_CHECK_OUTPUT" in joined, "tag deterministic cells for nbval"
     assert "set_random_seed" not in joined, "seed once through aebook.setup"
 
 
