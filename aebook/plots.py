@@ -230,13 +230,14 @@ def autoencoder_diagram(
     title: str | None = None,
     encoder_label: str = "encoder $f$",
     decoder_label: str = "decoder $g$",
+    note: str = "both trained together to make $\\hat{x}$ close to $x$",
 ) -> Any:
     """The anatomy of an autoencoder, drawn from real data.
 
     Left to right: the input image ``x``, the encoder (a funnel), the code ``h = f(x)`` as a
     bar strip of its ``k`` numbers, the decoder (a widening funnel) and the reconstruction
-    ``x_hat = g(h)``. ``x`` and ``x_hat`` are one image each (784 values, (28, 28) or
-    (28, 28, 1)) in [0, 1] or uint8 0-255; ``code`` is a 1-D array.
+    ``x_hat = g(h)``, with ``note`` underneath. ``x`` and ``x_hat`` are one image each (784
+    values, (28, 28) or (28, 28, 1)) in [0, 1] or uint8 0-255; ``code`` is a 1-D array.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Polygon
@@ -277,9 +278,7 @@ def autoencoder_diagram(
         corners = [(x0, left[0]), (x1, right[0]), (x1, right[1]), (x0, left[1])]
         canvas.add_patch(Polygon(corners, facecolor="#dde6f0", edgecolor="0.4"))
         canvas.text((x0 + x1) / 2, 0.55, label, ha="center", va="center", fontsize=11)
-    canvas.text(
-        0.5, 0.02, "both trained together to make $\\hat{x}$ close to $x$", ha="center", va="bottom"
-    )
+    canvas.text(0.5, 0.02, note, ha="center", va="bottom")
     if title:
         fig.suptitle(title, y=0.99)
     return fig

@@ -275,7 +275,10 @@ def test_autoencoder_diagram(shape):
     assert [p.get_width() for p in bars.patches] == code.tolist()
     assert "4 numbers" in bars.get_xlabel()
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
-    assert "encoder" in texts and "decoder" in texts
+    assert "encoder" in texts and "decoder" in texts and "trained together" in texts
+    fig = autoencoder_diagram(x, code, x_hat, note="fitted by PCA")
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "fitted by PCA" in texts and "trained together" not in texts
 
 
 def test_autoencoder_diagram_uint8_scale():
