@@ -45,6 +45,7 @@ MANIFEST = Path("book") / "chapters.yml"
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _LOSSES = ("bce", "mse", "neg_elbo")
+_TASKS = ("reconstruction", "denoising")
 
 
 class ManifestError(ValueError):
@@ -91,7 +92,9 @@ class ResultRow:
     params_key: str | None = "parameters"
     psnr_key: str | None = "test_psnr"
     seconds_key: str | None = None
-    baseline: bool = False
+    baseline: bool = False  # a reference to beat (the mean image): a dashed line in the chart
+    floor: bool = False  # the loss of a perfect reconstruction: a dotted line in the chart
+    task: str = "reconstruction"  # or "denoising" (noisy in, clean out): not in the chart
 
     def keys(self) -> list[str]:
         """Every record this row reads."""
@@ -176,6 +179,13 @@ def _row(raw: Any, stem: str, where: str) -> ResultRow:
         _require(raw, key, str, where)
     if raw["loss"] not in _LOSSES:
         raise ManifestError(f"{where}: loss {raw['loss']!r} is not one of {_LOSSES}")
+    for key in ("baseline", "floor"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise ManifestError(f"{where}: {key} must be true or false, got {raw[key]!r}")
+    if raw.get("task", "reconstruction") not in _TASKS:
+        raise ManifestError(f"{where}: task {raw['task']!r} is not one of {_TASKS}")
+    if raw.get("baseline") and raw.get("floor"):
+        raise ManifestError(f"{where}: a row is a baseline or a floor, not both")
     return ResultRow(notebook=stem, **raw)
 
 

@@ -47,6 +47,8 @@ def rows_of(chapters: Sequence[Chapter]) -> tuple[Row, ...]:
 
 
 _LOSS_TEXT = {"bce": "BCE {:.4f}", "mse": "MSE {:.5f}", "neg_elbo": "−ELBO {:.1f} nats"}
+#: A floor row is not a model: its neg_elbo column is a plain number of nats.
+_FLOOR_TEXT = {**_LOSS_TEXT, "neg_elbo": "{:.1f} nats"}
 _DASH = "–"
 
 
@@ -103,7 +105,9 @@ def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
         "full profile on a 2-core CPU; each model links to its chapter. BCE is the binary",
         "cross-entropy per pixel, MSE the mean squared error per pixel, −ELBO the VAE's negative",
         "evidence lower bound in nats per image (a sum over pixels, so not comparable with the",
-        "per-pixel BCE), PSNR the peak signal-to-noise ratio of the reconstructions, *weights*",
+        "per-pixel BCE; the *perfect reconstruction* rows give its floor, the part of the",
+        "number no model can remove, because the pixels are grey rather than black or white),",
+        "PSNR the peak signal-to-noise ratio of the reconstructions, *weights*",
         "the number of parameters, *fit* the time of the model's `fit` call, and *chapter* the",
         "wall time of the whole chapter, which trains other models as well. A dash means the",
         "column does not apply.",
@@ -115,7 +119,7 @@ def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
         row: Row = entry["row"]
         number = row.notebook[:2].lstrip("0")
         model = f"{{doc}}`{row.model} (ch. {number}) <../notebooks/{row.notebook}>`"
-        loss = _LOSS_TEXT[row.loss].format(entry["loss"])
+        loss = (_FLOOR_TEXT if row.floor else _LOSS_TEXT)[row.loss].format(entry["loss"])
         lines.append(
             f"| {model} | {row.data} | {_fmt(entry['code'], ',')} "
             f"| {_fmt(entry['params'], ',')} | {loss} | {_fmt(entry['psnr'], '.1f')} "
@@ -127,8 +131,7 @@ def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
         ":name: fig-results",
         ":alt: Horizontal bars of test BCE per pixel for each MNIST model of the book.",
         "",
-        "Test BCE per pixel of the MNIST models trained with BCE (lower is better); the",
-        "dashed line is the mean image.",
+        *_chart_caption(table),
         "```",
         "",
     ]
@@ -194,6 +197,33 @@ def render_time_to_target(report: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _in_chart(row: Row) -> bool:
+    """The chart shows MNIST reconstructions scored by BCE, and their reference lines."""
+    return row.data == "MNIST" and row.loss == "bce" and row.task == "reconstruction"
+
+
+def _chart_caption(table: Sequence[Mapping[str, Any]]) -> list[str]:
+    left_out = sorted(
+        {
+            e["row"].model
+            for e in table
+            if e["row"].data == "MNIST" and e["row"].loss == "bce" and not _in_chart(e["row"])
+        }
+    )
+    lines = [
+        "Test BCE per pixel of the MNIST models trained with BCE (lower is better); the",
+        "dashed line is the mean image, the dotted line the BCE of a perfect reconstruction",
+        "(the floor no model can go below, since the pixels are grey, not black and white).",
+    ]
+    if left_out:
+        lines.append(
+            "Left out, because they solve another task and their BCE is not comparable: "
+            + "; ".join(left_out)
+            + "."
+        )
+    return lines
+
+
 def render_chart(table: Sequence[Mapping[str, Any]]) -> str:
     """The chart as SVG text, deterministic for a given matplotlib version."""
     import matplotlib
@@ -201,9 +231,10 @@ def render_chart(table: Sequence[Mapping[str, Any]]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    bars = [e for e in table if e["row"].data == "MNIST" and e["row"].loss == "bce"]
+    bars = [e for e in table if _in_chart(e["row"])]
     baseline = [e for e in bars if e["row"].baseline]
-    models = [e for e in bars if not e["row"].baseline]
+    floor = [e for e in bars if e["row"].floor]
+    models = [e for e in bars if not (e["row"].baseline or e["row"].floor)]
     # Matplotlib's defaults, whatever style the calling process set (aebook.setup sets one).
     with (
         plt.style.context("default"),
@@ -218,6 +249,9 @@ def render_chart(table: Sequence[Mapping[str, Any]]) -> str:
         for e in baseline:
             ax.axvline(e["loss"], color="0.2", linestyle="--", linewidth=1)
             ax.text(e["loss"], len(models) - 0.4, " mean image", fontsize=8, va="bottom")
+        for e in floor:
+            ax.axvline(e["loss"], color="0.2", linestyle=":", linewidth=1.2)
+            ax.text(e["loss"], len(models) - 0.4, " floor", fontsize=8, va="bottom")
         ax.set_yticks(range(len(models)), names, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel("test BCE per pixel (MNIST)")

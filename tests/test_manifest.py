@@ -61,6 +61,11 @@ def test_load_reads_every_field(tmp_path):
         "secs",
     }
     assert second.targets == () and second.results == ()
+    row = first.results[0]
+    assert (row.baseline, row.floor, row.task) == (False, False, "reconstruction")
+    edited = GOOD.replace("seconds_key: secs}", "seconds_key: secs, floor: true, task: denoising}")
+    row = manifest.load(_root(tmp_path, edited))[0].results[0]
+    assert (row.floor, row.task) == (True, "denoising")
 
 
 @pytest.mark.parametrize(
@@ -75,6 +80,12 @@ def test_load_reads_every_field(tmp_path):
         (("reading_minutes: 30", "reading_minutes: half an hour"), "reading_minutes"),
         (("records: []", "records: []\n    colour: red"), "unknown fields ['colour']"),
         (("02_b", "01_a"), "listed twice"),
+        (("seconds_key: secs}", "seconds_key: secs, task: sorting}"), "task 'sorting'"),
+        (("seconds_key: secs}", "seconds_key: secs, floor: yes please}"), "floor must be"),
+        (
+            ("seconds_key: secs}", "seconds_key: secs, floor: true, baseline: true}"),
+            "a baseline or a floor, not both",
+        ),
     ],
 )
 def test_load_names_what_is_wrong(tmp_path, edit, message):

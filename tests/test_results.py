@@ -102,6 +102,31 @@ def test_collect_and_render(chapters: Path) -> None:
     assert "```{figure} results.svg" in page
 
 
+def test_floor_and_other_tasks(chapters: Path) -> None:
+    _write_chapter(
+        chapters,
+        "04_d",
+        {"floor": 0.0581, "floor_nats": 45.5, "denoised": 0.1036, "wall_time_s": 60.0},
+    )
+    rows = (
+        *ROWS_SMALL,
+        Row("perfect", "04_d", "MNIST", "bce", "floor", None, None, None, floor=True),
+        Row("perfect, nats", "04_d", "MNIST", "neg_elbo", "floor_nats", None, None, None,
+            floor=True),
+        Row("denoiser", "04_d", "MNIST", "bce", "denoised", None, None, None, task="denoising"),
+    )  # fmt: skip
+    table = collect(chapters, rows)
+    page = render_markdown(table)
+    assert "| BCE 0.0581 |" in page and "| 45.5 nats |" in page  # a floor is not an ELBO
+    assert "Left out, because they solve another task and their BCE is not comparable: " in page
+    assert "denoiser." in page
+    chart = render_chart(table)
+    assert "model A" in chart and "floor" in chart and "mean image" in chart
+    assert "denoiser" not in chart and "perfect" not in chart  # a line, not a bar
+    plain = render_markdown(collect(chapters, ROWS_SMALL))
+    assert "Left out" not in plain
+
+
 def test_chart_is_deterministic_svg(chapters: Path) -> None:
     import matplotlib.pyplot as plt
 
