@@ -5,7 +5,7 @@ For each headline model of the book (ch. 2 undercomplete 784-32-784, ch. 4 deep
 ch. 7 the 2-D VAE, ch. 8 the stacked SELU autoencoder) this script trains, in one process,
 on the same data and from the same initial weights:
 
-1. the **reference recipe**: what the Keras blog and the 2016 tutorials used (Adam at its
+1. the **reference recipe**: what the Keras blog post used (Adam at its
    default rate 0.001, the blog's batch size, a fixed number of epochs);
 2. the **book's recipe**: Adam with a short linear warm-up to a higher peak rate followed by
    a cosine decay (``keras.optimizers.schedules.CosineDecay``), a batch size chosen per model
