@@ -161,8 +161,8 @@ def test_setup_once_first_and_finish(path: Path) -> None:
     assert "run.finish()" in joined, "every chapter prints its wall time"
     cells = [c for c in _load(path)["cells"] if c["cell_type"] == "code"]
     tagged = [c for c in cells if "nbval-check-output" in c["metadata"].get("tags", [])]
-    # TODO(second edition): only the tag, once every chapter is re-executed with it.
-    assert tagged or "# NBVAL_CHECK_OUTPUT" in joined, "tag deterministic cells for nbval"
+    assert tagged, "tag deterministic cells nbval-check-output for nbval"
+    assert "# NBVAL_CHECK_OUTPUT" not in joined, "use the cell tag, not the comment"
     assert "set_random_seed" not in joined, "seed once through aebook.setup"
 
 
