@@ -58,3 +58,44 @@ def test_helper_does_not_pull_tensorflow() -> None:
     assert "tensorflow" not in deps, "installing aebook in Colab must not replace TF"
     assert "keras" in deps
     assert project["license"] == "MIT", "an SPDX license string (no table: setuptools warns)"
+
+
+def _notebook_imports() -> set[str]:
+    """Top-level modules imported by the chapters' code cells."""
+    import json
+
+    modules = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                match = re.match(r"\s*(?:from|import)\s+([A-Za-z_][\w]*)", line)
+                if match:
+                    modules.add(match.group(1))
+    return modules
+
+
+def test_every_notebook_import_is_pinned_and_in_colabs_environment() -> None:
+    import sys
+    from importlib.metadata import packages_distributions
+
+    owners = packages_distributions()
+    pins = {
+        line.split("==", 1)[0].strip().lower()
+        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    colab_env = (ROOT / ".ci" / "colab-env").read_text(encoding="utf-8")
+    block = re.search(r"COLAB_PACKAGES=\(([^)]*)\)", colab_env)
+    assert block, ".ci/colab-env lists COLAB_PACKAGES"
+    colab = {name.lower() for name in block.group(1).split()}
+    third_party = sorted(
+        m for m in _notebook_imports() if m not in sys.stdlib_module_names and m != "aebook"
+    )
+    assert {"keras", "numpy", "sklearn", "umap", "skimage"} <= set(third_party)
+    for module in third_party:
+        dists = {d.lower() for d in owners.get(module, [])}
+        assert dists, f"{module}: imported by a chapter but not installed"
+        assert dists & pins, f"{module} ({dists}) is not pinned in requirements.txt"
+        assert dists & colab, f"{module} ({dists}) is not installed by .ci/colab-env"
