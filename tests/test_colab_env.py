@@ -28,7 +28,16 @@ in_colab_stage = pytest.mark.skipif(
     not STATE, reason="runs in CI's Colab stage (.ci/colab-env test), which sets AEBOOK_COLAB_STATE"
 )
 #: The packages whose versions README and the set-up page state for the tested runtime.
-HEADLINE = ("tensorflow", "keras", "numpy", "scikit-learn", "matplotlib", "scipy")
+HEADLINE = (
+    "tensorflow",
+    "keras",
+    "numpy",
+    "scikit-learn",
+    "matplotlib",
+    "scipy",
+    "scikit-image",
+    "umap-learn",
+)
 
 
 def canonical(name: str) -> str:
