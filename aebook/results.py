@@ -155,7 +155,7 @@ def render_time_to_target(report: Mapping[str, Any]) -> str:
     """The results page's section on training recipes, from the benchmark's JSON."""
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     lines = [
-        "## Time to target: the 2016 recipe and the book's",
+        "## Time to target: the Keras blog's recipe and the book's",
         "",
         "Each headline model trained twice on the same data from the same initial weights:",
         "with the **reference** recipe of the Keras blog post {cite}`chollet2016building` (Adam",

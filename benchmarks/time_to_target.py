@@ -1,4 +1,4 @@
-"""Time to target: the 2016 training recipe against the book's, for each headline model.
+"""Time to target: the Keras blog's training recipe against the book's, for each headline model.
 
 For each headline model of the book (ch. 2 undercomplete 784-32-784, ch. 4 deep
 784-128-64-32, ch. 5 the Keras blog's convolutional autoencoder, ch. 6 the denoiser,
