@@ -38,12 +38,17 @@ def test_book_config() -> None:
     assert (ROOT / config["bibtex_bibfiles"][0]).is_file()
 
 
-def test_requirements_are_pinned() -> None:
-    lines = [
+def _requirement_lines() -> list[str]:
+    """The non-comment lines of requirements.txt."""
+    return [
         line.strip()
         for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
+
+
+def test_requirements_are_pinned() -> None:
+    lines = _requirement_lines()
     assert "-e ." in lines
     pins = dict(line.split("==", 1) for line in lines if line != "-e .")
     for name in ("tensorflow", "keras", "jupyter-book", "nbval", "pytest", "ruff", "scikit-learn"):
@@ -81,11 +86,7 @@ def test_every_notebook_import_is_pinned_and_in_colabs_environment() -> None:
     from importlib.metadata import packages_distributions
 
     owners = packages_distributions()
-    pins = {
-        line.split("==", 1)[0].strip().lower()
-        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
-        if "==" in line and not line.startswith("#")
-    }
+    pins = {line.split("==", 1)[0].lower() for line in _requirement_lines() if "==" in line}
     colab_env = (ROOT / ".ci" / "colab-env").read_text(encoding="utf-8")
     block = re.search(r"COLAB_PACKAGES=\(([^)]*)\)", colab_env)
     assert block, ".ci/colab-env lists COLAB_PACKAGES"
