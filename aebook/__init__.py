@@ -9,6 +9,7 @@ this package does the plumbing they share:
 * :mod:`aebook.profile` - :func:`setup` (seeding, quiet logs, plot style, banner) and the
   full / smoke run profiles (:func:`epochs`, :func:`subset`);
 * :mod:`aebook.metrics` - BCE, MSE, PSNR and the mean-image baseline;
+* :mod:`aebook.jpeg` - :func:`jpeg_roundtrip`, JPEG as a baseline codec, with the bits per image;
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
   :func:`stop_at`, which stops training once a held-out loss reaches a target;
@@ -36,6 +37,8 @@ _API = {
     "flatten": "data",
     "load": "data",
     "load_splits": "data",
+    "JpegResult": "jpeg",
+    "jpeg_roundtrip": "jpeg",
     "scale": "data",
     "to_images": "data",
     "Scores": "metrics",
@@ -58,12 +61,13 @@ _API = {
     "read_records": "record",
     "record": "record",
 }
-_SUBMODULES = {"callbacks", "data", "execute", "metrics", "plots", "profile", "record", "results"}
+_SUBMODULES = {"callbacks", "data", "execute", "jpeg", "metrics", "plots", "profile", "record", "results"}
 
 __all__ = [
     "__version__",
     "CLASS_NAMES",
     "DataError",
+    "JpegResult",
     "Run",
     "Scores",
     "add_noise",
@@ -75,6 +79,7 @@ __all__ = [
     "flatten",
     "image_grid",
     "is_smoke",
+    "jpeg_roundtrip",
     "load",
     "load_splits",
     "mean_image_baseline",
@@ -121,6 +126,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         scale,
         to_images,
     )
+    from .jpeg import JpegResult, jpeg_roundtrip
     from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
     from .plots import (
         autoencoder_diagram,
