@@ -1,7 +1,7 @@
 """The chapter manifest, ``book/chapters.yml``: each chapter's facts in one place.
 
 A chapter's number, file, title, summary, reading time, the numbers it must record, its
-full-profile targets and its rows on the results page live in the manifest; its run time
+full-profile targets and its rows on the results page (models, and measures of other tasks) live in the manifest; its run time
 lives in the stamp the executor writes into the notebook. Everything else is generated
 from the two (:mod:`aebook.results` writes the pages) and checked by the tests:
 
@@ -30,6 +30,7 @@ __all__ = [
     "MANIFEST",
     "Chapter",
     "ManifestError",
+    "Measure",
     "ResultRow",
     "Target",
     "chapter_table",
@@ -103,6 +104,19 @@ class ResultRow:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One number of a task other than reconstruction, for the results page's second table:
+    a method scored on a task (anomaly detection, retrieval, compression) by a metric."""
+
+    task: str
+    method: str
+    metric: str
+    key: str  # the record behind the value
+    format: str = ".3f"  # how the value is printed (a format spec)
+    notebook: str = ""  # the notebook's stem, set from the chapter
+
+
+@dataclass(frozen=True)
 class Chapter:
     number: int
     file: str
@@ -112,6 +126,7 @@ class Chapter:
     records: tuple[str, ...]
     targets: tuple[Target, ...] = ()
     results: tuple[ResultRow, ...] = field(default_factory=tuple)
+    measures: tuple[Measure, ...] = field(default_factory=tuple)
 
     @property
     def stem(self) -> str:
@@ -128,6 +143,7 @@ class Chapter:
                 needed.add(t.ref)
         for row in self.results:
             needed.update(row.keys())
+        needed.update(m.key for m in self.measures)
         return needed
 
 
@@ -189,6 +205,22 @@ def _row(raw: Any, stem: str, where: str) -> ResultRow:
     return ResultRow(notebook=stem, **raw)
 
 
+def _measure(raw: Any, stem: str, where: str) -> Measure:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{where}: a measure must be a mapping, got {raw!r}")
+    allowed = {"task", "method", "metric", "key", "format"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ManifestError(f"{where}: unknown measure fields {sorted(unknown)}")
+    fields = {key: _require(raw, key, str, where) for key in ("task", "method", "metric", "key")}
+    spec = raw.get("format", ".3f")
+    try:
+        format(1.0, spec)
+    except (TypeError, ValueError):
+        raise ManifestError(f"{where}: measure format {spec!r} is not a format spec") from None
+    return Measure(**fields, format=spec, notebook=stem)
+
+
 def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
     """The chapters of ``root/book/chapters.yml``, validated, in order."""
     import yaml  # tooling only: the notebooks never import this module
@@ -229,6 +261,7 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
                 records=tuple(records),
                 targets=tuple(_target(t, where) for t in entry.get("targets") or []),
                 results=tuple(_row(r, stem, where) for r in entry.get("results") or []),
+                measures=tuple(_measure(m, stem, where) for m in entry.get("measures") or []),
             )
         )
     files = [c.file for c in chapters]

@@ -26,6 +26,7 @@ from typing import Any
 from .atomic import write_text
 from .manifest import (
     Chapter,
+    Measure,
     ResultRow,
     chapter_table,
     replace_generated,
@@ -34,7 +35,16 @@ from .manifest import (
 from .manifest import load as load_manifest
 from .record import read_records
 
-__all__ = ["Row", "collect", "render_chart", "render_markdown", "rows_of", "write"]
+__all__ = [
+    "Row",
+    "collect",
+    "collect_measures",
+    "render_chart",
+    "render_markdown",
+    "render_measures",
+    "rows_of",
+    "write",
+]
 
 
 #: One model on the results page (the manifest's results rows).
@@ -87,6 +97,46 @@ def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[dict
             }
         )
     return table
+
+
+def collect_measures(
+    notebooks: str | os.PathLike[str], measures: Sequence[Measure]
+) -> list[dict[str, Any]]:
+    """The value of every measure, read from the executed notebooks in ``notebooks``."""
+    folder = Path(notebooks)
+    cache: dict[str, dict[str, Any]] = {}
+    out = []
+    for m in measures:
+        path = folder / f"{m.notebook}.ipynb"
+        if m.notebook not in cache:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} not found: the results page needs it")
+            cache[m.notebook] = read_records(path)
+        value = _value(cache[m.notebook], m.key, path.name)
+        if value is None:
+            raise ValueError(f"{path.name} recorded None for {m.key!r}")
+        out.append({"measure": m, "value": float(value)})
+    return out
+
+
+def render_measures(values: Sequence[Mapping[str, Any]]) -> str:
+    """The results page's table of other tasks: one row per method and metric."""
+    lines = [
+        "## Other tasks: autoencoders at work and their alternatives",
+        "",
+        "Each task with the autoencoder and the alternatives a practitioner would try first,",
+        "measured on the same test images in the same chapter. The chapter gives the set-up,",
+        "and the numbers behind each mean.",
+        "",
+        "| task | method | metric | value |",
+        "| --- | --- | --- | ---: |",
+    ]
+    for entry in values:
+        m: Measure = entry["measure"]
+        number = m.notebook[:2].lstrip("0")
+        task = f"{{doc}}`{m.task} (ch. {number}) <../notebooks/{m.notebook}>`"
+        lines.append(f"| {task} | {m.method} | {m.metric} | {format(entry['value'], m.format)} |")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -279,6 +329,9 @@ def write(
     chapters = load_manifest(base) if rows is None else None
     table = collect(base / "notebooks", rows_of(chapters) if chapters is not None else rows)
     page = render_markdown(table)
+    measures = [m for c in chapters for m in c.measures] if chapters is not None else []
+    if measures:
+        page += "\n" + render_measures(collect_measures(base / "notebooks", measures))
     benchmark = base / TIME_TO_TARGET
     if benchmark.is_file():
         page += "\n" + render_time_to_target(json.loads(benchmark.read_text(encoding="utf-8")))

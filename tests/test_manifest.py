@@ -25,6 +25,8 @@ chapters:
       - {record: test_bce, op: "<", ref: baseline_bce, factor: 0.5, offset: 0.01}
     results:
       - {model: model A, data: MNIST, loss: bce, loss_key: test_bce, seconds_key: secs}
+    measures:
+      - {task: search, method: codes, metric: precision@10, key: p10, format: ".1%"}
   - number: 2
     file: notebooks/02_b.ipynb
     title: Second
@@ -59,8 +61,18 @@ def test_load_reads_every_field(tmp_path):
         "parameters",
         "test_psnr",
         "secs",
+        "p10",
     }
-    assert second.targets == () and second.results == ()
+    assert second.targets == () and second.results == () and second.measures == ()
+    measure = first.measures[0]
+    assert (measure.task, measure.method, measure.metric, measure.key, measure.format) == (
+        "search",
+        "codes",
+        "precision@10",
+        "p10",
+        ".1%",
+    )
+    assert measure.notebook == "01_a"
     row = first.results[0]
     assert (row.baseline, row.floor, row.task) == (False, False, "reconstruction")
     edited = GOOD.replace("seconds_key: secs}", "seconds_key: secs, floor: true, task: denoising}")
@@ -82,6 +94,9 @@ def test_load_reads_every_field(tmp_path):
         (("02_b", "01_a"), "listed twice"),
         (("seconds_key: secs}", "seconds_key: secs, task: sorting}"), "task 'sorting'"),
         (("seconds_key: secs}", "seconds_key: secs, floor: yes please}"), "floor must be"),
+        (('format: ".1%"', 'format: ".1%", colour: red'), "unknown measure fields"),
+        (('format: ".1%"', 'format: "%d"'), "not a format spec"),
+        (("metric: precision@10, ", ""), "missing field 'metric'"),
         (
             ("seconds_key: secs}", "seconds_key: secs, floor: true, baseline: true}"),
             "a baseline or a floor, not both",
@@ -110,6 +125,7 @@ def test_check_reports_missing_records_and_missed_targets(tmp_path):
         "parameters": 5,
         "test_psnr": 20.0,
         "secs": 3.0,
+        "p10": 0.9,
     }
     assert manifest.check(first, records) == []
     missed = manifest.check(first, {**records, "test_bce": 0.15})

@@ -10,8 +10,18 @@ import pytest
 from nbformat import v4
 
 from aebook import manifest
+from aebook.manifest import Measure
 from aebook.record import GLUE_PREFIX
-from aebook.results import Row, collect, render_chart, render_markdown, rows_of, write
+from aebook.results import (
+    Row,
+    collect,
+    collect_measures,
+    render_chart,
+    render_markdown,
+    render_measures,
+    rows_of,
+    write,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,6 +135,23 @@ def test_floor_and_other_tasks(chapters: Path) -> None:
     assert "denoiser" not in chart and "perfect" not in chart  # a line, not a bar
     plain = render_markdown(collect(chapters, ROWS_SMALL))
     assert "Left out" not in plain
+
+
+def test_measures_table(chapters: Path) -> None:
+    measures = (
+        Measure("search", "AE codes", "precision@10", "p10", ".1%", notebook="02_b"),
+        Measure("compression", "JPEG", "bits", "bits", ".0f", notebook="03_c"),
+    )
+    _write_chapter(chapters, "02_b", {"p10": 0.9123})
+    _write_chapter(chapters, "03_c", {"bits": 611.4})
+    page = render_measures(collect_measures(chapters, measures))
+    assert page.startswith("## Other tasks")
+    assert "| {doc}`search (ch. 2) <../notebooks/02_b>` | AE codes | precision@10 | 91.2% |" in page
+    assert "| {doc}`compression (ch. 3) <../notebooks/03_c>` | JPEG | bits | 611 |" in page
+    with pytest.raises(KeyError, match="records no 'p10'"):
+        collect_measures(chapters, (Measure("t", "m", "x", "p10", notebook="03_c"),))
+    with pytest.raises(FileNotFoundError, match="09_z.ipynb not found"):
+        collect_measures(chapters, (Measure("t", "m", "x", "p10", notebook="09_z"),))
 
 
 def test_chart_is_deterministic_svg(chapters: Path) -> None:
