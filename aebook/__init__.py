@@ -8,7 +8,8 @@ this package does the plumbing they share:
   :func:`load_splits` gives a chapter its scaled train / validation / test sets;
 * :mod:`aebook.profile` - :func:`setup` (seeding, quiet logs, plot style, banner) and the
   full / smoke run profiles (:func:`epochs`, :func:`subset`);
-* :mod:`aebook.metrics` - BCE, MSE, PSNR and the mean-image baseline;
+* :mod:`aebook.metrics` - BCE, MSE, PSNR, the mean-image baseline, and
+  :class:`NeighbourRanks` for the trustworthiness of 2-D maps;
 * :mod:`aebook.jpeg` - :func:`jpeg_roundtrip`, JPEG as a baseline codec, with the bits per image;
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
@@ -41,6 +42,7 @@ _API = {
     "jpeg_roundtrip": "jpeg",
     "scale": "data",
     "to_images": "data",
+    "NeighbourRanks": "metrics",
     "Scores": "metrics",
     "bce": "metrics",
     "mean_image_baseline": "metrics",
@@ -61,13 +63,24 @@ _API = {
     "read_records": "record",
     "record": "record",
 }
-_SUBMODULES = {"callbacks", "data", "execute", "jpeg", "metrics", "plots", "profile", "record", "results"}
+_SUBMODULES = {
+    "callbacks",
+    "data",
+    "execute",
+    "jpeg",
+    "metrics",
+    "plots",
+    "profile",
+    "record",
+    "results",
+}
 
 __all__ = [
     "__version__",
     "CLASS_NAMES",
     "DataError",
     "JpegResult",
+    "NeighbourRanks",
     "Run",
     "Scores",
     "add_noise",
@@ -127,7 +140,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         to_images,
     )
     from .jpeg import JpegResult, jpeg_roundtrip
-    from .metrics import Scores, bce, mean_image_baseline, mse, psnr, scores
+    from .metrics import NeighbourRanks, Scores, bce, mean_image_baseline, mse, psnr, scores
     from .plots import (
         autoencoder_diagram,
         compare_rows,

@@ -4,6 +4,9 @@ Every chapter reports the same numbers so they can be compared across the book:
 per-pixel binary cross-entropy (the loss most chapters train with), per-pixel mean
 squared error, and peak signal-to-noise ratio. The baseline every model must beat
 reconstructs each test image as the mean training image.
+
+:class:`NeighbourRanks` scores 2-D maps of data (chapter 8): the trustworthiness of many
+maps of the same points, ranking the points' neighbours in the input space only once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 
 from .data import check_unit_float
 
-__all__ = ["Scores", "bce", "mean_image_baseline", "mse", "psnr", "scores"]
+__all__ = ["NeighbourRanks", "Scores", "bce", "mean_image_baseline", "mse", "psnr", "scores"]
 
 #: Keras clips probabilities to [eps, 1 - eps] in its binary cross-entropy; so do we.
 EPSILON = 1e-7
@@ -107,3 +110,56 @@ def mean_image_baseline(x_train: np.ndarray, x_test: np.ndarray) -> Scores:
         )
     mean = x_train.mean(axis=0, dtype=np.float64).astype(x_test.dtype)
     return scores(x_test, np.broadcast_to(mean, x_test.shape))
+
+
+class NeighbourRanks:
+    """Every point's rank among every other point's neighbours in an input space.
+
+    Trustworthiness $T(k)$ asks, for each point, whether its $k$ nearest neighbours in a
+    2-D map are also near it in the input space, and penalises each one by how far down
+    the input-space ranking it sits (Venna & Kaski). The ranking is the expensive part: a
+    sort of all pairwise distances. This class does it once, so that several maps and
+    several $k$ cost one sort. The values are those of
+    ``sklearn.manifold.trustworthiness`` with the Euclidean metric.
+    """
+
+    def __init__(self, x: np.ndarray) -> None:
+        if not isinstance(x, np.ndarray) or x.ndim != 2 or len(x) < 3:
+            raise ValueError(
+                "NeighbourRanks needs a 2-D array of at least 3 points (one row each), got "
+                f"{getattr(x, 'shape', type(x).__name__)}"
+            )
+        if not np.all(np.isfinite(x)):
+            raise ValueError("NeighbourRanks: the points contain NaN or infinity")
+        from sklearn.metrics import pairwise_distances
+
+        n = len(x)
+        distances = pairwise_distances(x)
+        np.fill_diagonal(distances, np.inf)  # a point is not its own neighbour
+        order = np.argsort(distances, axis=1)
+        del distances
+        #: rank[i, j]: j is the rank[i, j]-th nearest neighbour of i (1 = the nearest).
+        self.rank = np.empty((n, n), dtype=np.int64)
+        self.rank[np.arange(n)[:, None], order] = np.arange(1, n + 1)
+        self.n = n
+
+    def trustworthiness(self, embedding: np.ndarray, k: int = 5) -> float:
+        """$T(k)$ of ``embedding``, a map of the same points in the same order."""
+        from sklearn.neighbors import NearestNeighbors
+
+        if not isinstance(embedding, np.ndarray) or embedding.ndim != 2:
+            raise ValueError("trustworthiness: the embedding must be a 2-D array")
+        if len(embedding) != self.n:
+            raise ValueError(
+                f"trustworthiness: the embedding has {len(embedding)} points, the input "
+                f"space {self.n}"
+            )
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k < self.n / 2:
+            raise ValueError(f"trustworthiness: k must be an int from 1 to below n / 2, got {k!r}")
+        neighbours = (
+            NearestNeighbors(n_neighbors=k).fit(embedding).kneighbors(return_distance=False)
+        )
+        excess = self.rank[np.arange(self.n)[:, None], neighbours] - k
+        penalty = float(np.sum(excess[excess > 0]))
+        n = self.n
+        return 1.0 - penalty * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))

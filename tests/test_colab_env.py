@@ -34,6 +34,7 @@ HEADLINE = (
     "numpy",
     "scikit-learn",
     "matplotlib",
+    "pillow",
     "scipy",
     "scikit-image",
     "umap-learn",

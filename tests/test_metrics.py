@@ -155,3 +155,35 @@ def test_mean_image_baseline_validation():
         mean_image_baseline(list(x), x)
     with pytest.raises(ValueError, match="image shapes differ"):
         mean_image_baseline(x, x.reshape(3, 784))
+
+
+def test_neighbour_ranks_match_sklearn_trustworthiness():
+    from sklearn.manifold import trustworthiness
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 8))
+    ranks = aebook.NeighbourRanks(x)
+    for embedding in (x[:, :2], rng.normal(size=(60, 2)), x @ rng.normal(size=(8, 2))):
+        for k in (1, 5, 12):
+            assert ranks.trustworthiness(embedding, k=k) == pytest.approx(
+                trustworthiness(x, embedding, n_neighbors=k), abs=1e-12
+            )
+    # A map that keeps the input space's order of neighbours is perfectly trustworthy.
+    assert aebook.NeighbourRanks(x[:, :2]).trustworthiness(x[:, :2] * 3.0, k=5) == 1.0
+
+
+def test_neighbour_ranks_refuse_bad_input():
+    x = np.random.default_rng(1).normal(size=(20, 3))
+    ranks = aebook.NeighbourRanks(x)
+    with pytest.raises(ValueError, match="20"):
+        ranks.trustworthiness(x[:10, :2])
+    with pytest.raises(ValueError, match="k must be"):
+        ranks.trustworthiness(x[:, :2], k=10)
+    with pytest.raises(ValueError, match="k must be"):
+        ranks.trustworthiness(x[:, :2], k=0)
+    with pytest.raises(ValueError, match="2-D array"):
+        ranks.trustworthiness(x[:, 0])
+    with pytest.raises(ValueError, match="at least 3 points"):
+        aebook.NeighbourRanks(x[:2])
+    with pytest.raises(ValueError, match="NaN"):
+        aebook.NeighbourRanks(np.full((5, 2), np.nan))
