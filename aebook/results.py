@@ -125,7 +125,7 @@ def render_measures(values: Sequence[Mapping[str, Any]]) -> str:
         "## Other tasks: autoencoders at work and their alternatives",
         "",
         "Each task with the autoencoder and the alternatives a practitioner would try first,",
-        "measured on the same test images in the same chapter. The chapter gives the set-up,",
+        "measured on the same test images in the same chapter. The chapter gives the set-up",
         "and the numbers behind each mean.",
         "",
         "| task | method | metric | value |",

@@ -212,6 +212,21 @@ def test_records_and_targets_of_the_committed_run(chapter: manifest.Chapter) -> 
     assert not problems, "\n".join(problems)
 
 
+#: The book's time budget on a 2-core CPU (DEVELOPERS.md): per chapter and for the book.
+CHAPTER_BUDGET_S = 6 * 60
+BOOK_BUDGET_S = 25 * 60
+
+
+def test_committed_runs_fit_the_time_budget() -> None:
+    """The executor's stamps (kernel start-up included) stay within the budget."""
+    times = {c.file: manifest.run_time(ROOT / c.file) for c in CHAPTERS}
+    assert all(t is not None for t in times.values()), times
+    slow = {f: t for f, t in times.items() if t > CHAPTER_BUDGET_S}
+    assert not slow, f"chapters over {CHAPTER_BUDGET_S} s: {slow}"
+    total = sum(times.values())
+    assert total <= BOOK_BUDGET_S, f"the book takes {total:.0f} s, over {BOOK_BUDGET_S} s"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NB_IDS)
 def test_only_the_colab_cell_skips_nbval(path: Path) -> None:
     for i, cell in enumerate(_load(path)["cells"]):

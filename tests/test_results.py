@@ -42,9 +42,14 @@ def test_results_rows_come_from_the_manifest() -> None:
     chapters = manifest.load(ROOT)
     rows = rows_of(chapters)
     page = (ROOT / "book" / "results.md").read_text(encoding="utf-8")
+    measures = [m for c in chapters for m in c.measures]
     for row in rows:
         assert f"{row.model} (ch. " in page, f"{row.model!r} is missing from book/results.md"
-    assert page.count("| {doc}`") == len(rows), "the page has rows the manifest does not"
+    for m in measures:
+        assert f"| {m.method} | {m.metric} |" in page, f"{m.method!r} is missing"
+    assert page.count("| {doc}`") == len(rows) + len(measures), (
+        "the page has rows the manifest does not"
+    )
 
 
 # ------------------------------------------------------------------ synthetic notebooks
