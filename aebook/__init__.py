@@ -14,6 +14,7 @@ this package does the plumbing they share:
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
   :func:`stop_at`, which stops training once a held-out loss reaches a target;
+* :mod:`aebook.widgets` - the site's interactive figures: decoders exported by the executor;
 * :mod:`aebook.record` - :func:`record` headline numbers in myst-nb's glue format;
 * :mod:`aebook.execute` - the executor that runs and stamps the committed notebooks;
 * :mod:`aebook.results` - the book's results page, generated from the recorded numbers.
@@ -73,6 +74,7 @@ _SUBMODULES = {
     "profile",
     "record",
     "results",
+    "widgets",
 }
 
 __all__ = [

@@ -205,11 +205,21 @@ def execute_notebook(
             cell.metadata.pop("execution", None)
     nb.metadata.pop(STAMP_KEY, None)
 
-    saved = os.environ.get(SMOKE_ENV)
+    # A full run also writes the chapter's interactive figures (aebook.widgets), stamped
+    # with the code hash the notebook will carry; the kernel inherits these variables.
+    from .widgets import CODE_ENV, DIR_ENV
+
+    exports = {}
+    if not smoke and config is not None:
+        exports = {CODE_ENV: code_sha256(nb), DIR_ENV: str(config.parent / "_static" / "widgets")}
+    saved = {name: os.environ.get(name) for name in (SMOKE_ENV, CODE_ENV, DIR_ENV)}
     if smoke:
         os.environ[SMOKE_ENV] = "1"
     else:
         os.environ.pop(SMOKE_ENV, None)
+    for name in (CODE_ENV, DIR_ENV):
+        os.environ.pop(name, None)
+    os.environ.update(exports)
     try:
         client = NotebookClient(
             nb,
@@ -222,10 +232,11 @@ def execute_notebook(
         client.execute()
         seconds = time.perf_counter() - start
     finally:
-        if saved is None:
-            os.environ.pop(SMOKE_ENV, None)
-        else:
-            os.environ[SMOKE_ENV] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     nb.metadata[STAMP_KEY] = {
         "profile": "smoke" if smoke else "full",

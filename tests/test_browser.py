@@ -245,3 +245,192 @@ def test_page_in_a_browser(name: str, server: str, page: Any) -> None:
         owner_repo = repo_url.removeprefix("https://github.com/")
         colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{name}.ipynb"
         assert colab in report["links"], f"{name}: no Colab link {colab}"
+
+
+# ------------------------------------------------------------------ interactive figures
+#: Chapter 7's latent explorer and the weights its executor run exported.
+EXPLORER_PAGE = "notebooks/07_variational"
+EXPLORER_FILE = ROOT / "_static" / "widgets" / "07_variational.json"
+READY = "() => !!(window.aebookWidgets && window.aebookWidgets.latent && window.aebookWidgets.latent.ready)"
+OUTPUT_PIXELS = """(title) => Array.from(document.querySelector(
+    `canvas.aebook-output[data-panel="${title}"]`).getContext("2d")
+    .getImageData(0, 0, 28, 28).data)"""
+
+
+def _open_explorer(page: Any, server: str) -> dict:
+    from aebook import widgets
+
+    doc = widgets.load(EXPLORER_FILE)
+    page.goto(f"{server}/{EXPLORER_PAGE}.html", wait_until="load", timeout=60_000)
+    page.wait_for_function(READY, timeout=30_000)
+    assert page.evaluate("window.aebookWidgets.latent.error") is None
+    return doc
+
+
+def _check_point(page: Any, title: str, panel: dict, box: dict, fx: float, fy: float) -> None:
+    import numpy as np
+
+    from aebook import widgets
+
+    last = page.evaluate("window.aebookWidgets.latent.last")
+    assert last["panel"] == title
+    extent = panel["extent"]
+    z = np.array(last["z"])
+    wanted = np.array([(2 * fx - 1) * extent, (1 - 2 * fy) * extent])
+    assert np.all(np.abs(z - wanted) <= 2 * extent / box["width"] * 2), (z, wanted)
+    expected = widgets.forward(panel["layers"], z[None])[0]
+    output = np.array(last["output"])
+    assert np.max(np.abs(output - expected)) <= 1e-4, "the browser's decoder differs from NumPy's"
+    drawn = np.array(page.evaluate(OUTPUT_PIXELS, title)).reshape(784, 4)[:, 0] / 255
+    assert np.max(np.abs(drawn - expected)) <= 0.5 / 255 + 1e-6, "the canvas does not show it"
+
+
+def test_latent_explorer_decodes_what_python_decodes(server: str, page: Any) -> None:
+    doc = _open_explorer(page, server)
+    assert set(doc["panels"]) == {"VAE", "plain autoencoder"}
+    for title, panel in doc["panels"].items():
+        plane = page.locator(f'canvas.aebook-plane[data-panel="{title}"]')
+        plane.scroll_into_view_if_needed()
+        box = plane.bounding_box()
+        for fx, fy in [(0.5, 0.5), (0.2, 0.3), (0.8, 0.75), (0.35, 0.9), (0.97, 0.04)]:
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            _check_point(page, title, panel, box, fx, fy)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".aebook-latent-explorer").screenshot(path=str(ARTIFACTS / "explorer.png"))
+    assert not page.offline_router.refused
+
+
+def test_latent_explorer_on_a_phone(server: str, browser: Any) -> None:
+    launched, mathjax = browser
+    context = launched.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    offline = Offline(mathjax)
+    context.route("**/*", offline)
+    page = context.new_page()
+    try:
+        doc = _open_explorer(page, server)
+        title = "VAE"
+        plane = page.locator(f'canvas.aebook-plane[data-panel="{title}"]')
+        plane.scroll_into_view_if_needed()
+        box = plane.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "the panel is wider than a phone"
+        for fx, fy in [(0.25, 0.25), (0.7, 0.6)]:
+            page.touchscreen.tap(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            _check_point(page, title, doc["panels"][title], box, fx, fy)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer_phone.png"))
+        assert not offline.refused, f"requests to hosts other than localhost: {offline.refused}"
+    finally:
+        context.close()
+
+
+#: The chapters with a drawing pad (the first is the one drawn on in detail).
+PADS = ["02_undercomplete", "09_applications"]
+PAD_READY = "() => !!(window.aebookWidgets && window.aebookWidgets.drawing && window.aebookWidgets.drawing.ready)"
+RECON_PIXELS = """() => Array.from(document.querySelector("canvas.aebook-recon")
+    .getContext("2d").getImageData(0, 0, 28, 28).data)"""
+
+
+def _open_pad(page: Any, server: str, stem: str = PADS[0]) -> dict:
+    from aebook import widgets
+
+    doc = widgets.load(ROOT / "_static" / "widgets" / f"{stem}.json")
+    page.goto(f"{server}/notebooks/{stem}.html", wait_until="load", timeout=60_000)
+    page.wait_for_function(PAD_READY, timeout=30_000)
+    assert page.evaluate("window.aebookWidgets.drawing.error") is None
+    return doc
+
+
+def _check_drawing(page: Any, doc: dict) -> dict:
+    """The pad's code, reconstruction, error and percentile against NumPy's, for its input."""
+    import numpy as np
+
+    from aebook import widgets
+
+    state = page.evaluate("window.aebookWidgets.drawing")
+    x = np.array(state["input"], dtype=np.float32)[None]
+    assert x.sum() > 5, "the strokes left almost no ink"
+    code = widgets.forward(doc["encoder"], x)
+    output = widgets.forward(doc["decoder"], code)[0]
+    assert np.max(np.abs(np.array(state["code"]) - code[0])) <= 1e-4
+    assert np.max(np.abs(np.array(state["output"]) - output)) <= 1e-4
+    mse = float(np.mean((x[0] - output) ** 2))
+    assert abs(state["mse"] - mse) <= 1e-5
+    percentile = 100 * np.searchsorted(doc["errors"], state["mse"], side="left") / doc["n_errors"]
+    assert abs(state["percentile"] - percentile) < 1e-9
+    drawn = np.array(page.evaluate(RECON_PIXELS)).reshape(784, 4)[:, 0] / 255
+    assert np.max(np.abs(drawn - output)) <= 0.5 / 255 + 1e-6, "the canvas does not show it"
+    return state
+
+
+def test_drawing_pad_matches_python(server: str, page: Any) -> None:
+    doc = _open_pad(page, server)
+    pad = page.locator("canvas.aebook-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+    # a "7": a bar across the top and a stroke down to the lower left
+    page.mouse.move(*at(0.3, 0.25))
+    page.mouse.down()
+    for fx, fy in [(0.45, 0.25), (0.7, 0.25), (0.6, 0.45), (0.5, 0.65), (0.42, 0.8)]:
+        page.mouse.move(*at(fx, fy), steps=6)
+    page.mouse.up()
+    seven = _check_drawing(page, doc)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".aebook-drawing-pad").screenshot(path=str(ARTIFACTS / "drawing_seven.png"))
+
+    # not a digit: a filled box, whose error should be far higher than the 7's
+    page.evaluate("window.aebookWidgets.drawing.clear()")
+    for fy in (0.3, 0.4, 0.5, 0.6, 0.7):
+        page.mouse.move(*at(0.25, fy))
+        page.mouse.down()
+        page.mouse.move(*at(0.75, fy), steps=8)
+        page.mouse.up()
+    box_state = _check_drawing(page, doc)
+    page.locator(".aebook-drawing-pad").screenshot(path=str(ARTIFACTS / "drawing_box.png"))
+    assert box_state["mse"] > seven["mse"]
+    assert box_state["percentile"] > 95, "a filled box should look like few test digits"
+    assert not page.offline_router.refused
+
+
+def test_drawing_pad_of_chapter_9(server: str, page: Any) -> None:
+    doc = _open_pad(page, server, PADS[1])
+    pad = page.locator("canvas.aebook-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.8 * box["height"], steps=10)
+    page.mouse.up()
+    _check_drawing(page, doc)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".aebook-drawing-pad").screenshot(path=str(ARTIFACTS / "drawing_ch9.png"))
+    assert not page.offline_router.refused
+
+
+def test_drawing_pad_on_a_phone(server: str, browser: Any) -> None:
+    launched, mathjax = browser
+    context = launched.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    offline = Offline(mathjax)
+    context.route("**/*", offline)
+    page = context.new_page()
+    try:
+        doc = _open_pad(page, server)
+        pad = page.locator("canvas.aebook-pad")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "the pad is wider than a phone"
+        for fy in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):  # a "1", tapped dot by dot
+            page.touchscreen.tap(box["x"] + 0.5 * box["width"], box["y"] + fy * box["height"])
+        _check_drawing(page, doc)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "drawing_phone.png"))
+        assert not offline.refused, f"requests to hosts other than localhost: {offline.refused}"
+    finally:
+        context.close()

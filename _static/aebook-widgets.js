@@ -1,0 +1,299 @@
+/*
+ * aebook-widgets.js: the book's interactive figures, run in the reader's browser.
+ *
+ * A latent explorer is an element <div class="aebook-latent-explorer" data-src="...json">.
+ * The JSON file (written by aebook.widgets.export during the chapter's full-profile run)
+ * holds small dense decoders from a 2-D code to a 28x28 image and the 2-D codes of test
+ * images. For each decoder the widget draws that scatter; moving the pointer (or a finger)
+ * over it decodes the point under it and draws the image. Nothing is loaded from outside
+ * the site, and nothing runs on pages without such an element.
+ *
+ * A drawing pad is <div class="aebook-drawing-pad" data-src="...json">: the reader draws on a
+ * 28x28 grid, a dense autoencoder encodes and decodes the drawing, and the page shows the
+ * code, the reconstruction and its squared error among the test digits' errors.
+ *
+ * For the tests, window.aebookWidgets.latent and .drawing expose what the widgets computed.
+ */
+(function () {
+  "use strict";
+
+  var COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+  function bytes(b64) {
+    var text = atob(b64), out = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  }
+
+  function halfToFloat(h) {  // IEEE 754 half precision -> number
+    var sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+    if (exp === 0) return sign * Math.pow(2, -14) * (frac / 1024);
+    if (exp === 31) return frac ? NaN : sign * Infinity;
+    return sign * Math.pow(2, exp - 15) * (1 + frac / 1024);
+  }
+
+  function float16Array(b64) {  // little-endian float16 -> Float32Array
+    var raw = bytes(b64), view = new DataView(raw.buffer), n = raw.length / 2;
+    var out = new Float32Array(n);
+    for (var i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+    return out;
+  }
+
+  function decodeLayers(layers) {
+    return layers.map(function (l) {
+      return { rows: l.shape[0], cols: l.shape[1], kernel: float16Array(l.kernel),
+               bias: float16Array(l.bias), activation: l.activation };
+    });
+  }
+
+  function forward(layers, input) {  // dense layers: h = act(h W + b)
+    var h = Float32Array.from(input);
+    layers.forEach(function (l) {
+      var out = new Float32Array(l.cols);
+      for (var j = 0; j < l.cols; j++) {
+        var s = l.bias[j];
+        for (var i = 0; i < l.rows; i++) s += h[i] * l.kernel[i * l.cols + j];
+        if (l.activation === "relu") s = s > 0 ? s : 0;
+        else if (l.activation === "sigmoid") s = 1 / (1 + Math.exp(-s));
+        out[j] = s;
+      }
+      h = out;
+    });
+    return h;
+  }
+
+  function drawImage(canvas, pixels) {
+    var ctx = canvas.getContext("2d"), img = ctx.createImageData(28, 28);
+    for (var i = 0; i < 784; i++) {
+      var v = Math.round(255 * Math.min(1, Math.max(0, pixels[i])));
+      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
+      img.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
+  function el(tag, attrs, parent) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function buildPanel(root, title, panel, doc, state) {
+    var SIZE = 300, extent = panel.extent;
+    var box = el("figure", { "class": "aebook-panel" }, root);
+    el("figcaption", {}, box).textContent = title;
+    var row = el("div", { "class": "aebook-row" }, box);
+    var plane = el("canvas", { width: SIZE, height: SIZE, "class": "aebook-plane",
+                               "data-panel": title, "aria-label": title + ": latent plane" }, row);
+    var out = el("canvas", { width: 28, height: 28, "class": "aebook-output",
+                             "data-panel": title, "aria-label": title + ": decoded image" }, row);
+    var readout = el("p", { "class": "aebook-readout" }, box);
+    var layers = decodeLayers(panel.layers);
+    var pts = float16Array(panel.points);
+    var background = document.createElement("canvas");
+    background.width = background.height = SIZE;
+    var bg = background.getContext("2d");
+    bg.fillStyle = "#fff";
+    bg.fillRect(0, 0, SIZE, SIZE);
+    function toPx(v) { return (v + extent) / (2 * extent) * SIZE; }
+    for (var i = 0; i < doc.n_points; i++) {
+      bg.fillStyle = COLOURS[doc.labelsArray[i] % 10];
+      bg.fillRect(toPx(pts[2 * i]) - 1, SIZE - toPx(pts[2 * i + 1]) - 1, 2, 2);
+    }
+    bg.strokeStyle = "#999";
+    bg.beginPath();
+    bg.moveTo(SIZE / 2, 0); bg.lineTo(SIZE / 2, SIZE);
+    bg.moveTo(0, SIZE / 2); bg.lineTo(SIZE, SIZE / 2);
+    bg.stroke();
+
+    function show(z1, z2) {
+      var pixels = forward(layers, [z1, z2]);
+      drawImage(out, pixels);
+      var ctx = plane.getContext("2d");
+      ctx.drawImage(background, 0, 0);
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(toPx(z1), SIZE - toPx(z2), 6, 0, 2 * Math.PI);
+      ctx.stroke();
+      readout.textContent = "code (" + z1.toFixed(2) + ", " + z2.toFixed(2) + ")";
+      state.last = { panel: title, z: [z1, z2], output: Array.from(pixels) };
+    }
+    function onPointer(event) {
+      var r = plane.getBoundingClientRect();
+      var fx = (event.clientX - r.left) / r.width, fy = (event.clientY - r.top) / r.height;
+      if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
+      event.preventDefault();
+      show((2 * fx - 1) * extent, (1 - 2 * fy) * extent);
+    }
+    plane.addEventListener("pointermove", onPointer);
+    plane.addEventListener("pointerdown", onPointer);
+    state.panels[title] = { layers: layers, show: show,
+                            decode: function (z1, z2) { return Array.from(forward(layers, [z1, z2])); } };
+    show(0, 0);
+  }
+
+  function start(root) {
+    var state = { ready: false, panels: {}, last: null, error: null };
+    window.aebookWidgets = window.aebookWidgets || {};
+    window.aebookWidgets.latent = state;
+    fetch(root.getAttribute("data-src"))
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (doc) {
+        doc.labelsArray = bytes(doc.labels);
+        root.textContent = "";
+        Object.keys(doc.panels).forEach(function (title) {
+          buildPanel(root, title, doc.panels[title], doc, state);
+        });
+        var legend = el("p", { "class": "aebook-legend" }, root);
+        legend.appendChild(document.createTextNode("test digits: "));
+        COLOURS.forEach(function (colour, digit) {
+          var key = el("span", { "class": "aebook-key" }, legend);
+          key.style.background = colour;
+          legend.appendChild(document.createTextNode(" " + digit + " "));
+        });
+        state.ready = true;
+      })
+      .catch(function (err) {
+        state.error = String(err);
+        root.textContent = "The interactive figure could not load (" + err + "); the static figures above show the same decoders.";
+      });
+  }
+
+  /* ---------------------------------------------------------------- drawing pad */
+
+  var BRUSH_SIGMA = 0.9;  // pixels of the 28x28 grid
+
+  function ink(input, x, y) {  // add a soft round dot of ink centred at (x, y)
+    for (var r = Math.floor(y - 3); r <= Math.ceil(y + 3); r++) {
+      for (var c = Math.floor(x - 3); c <= Math.ceil(x + 3); c++) {
+        if (r < 0 || r > 27 || c < 0 || c > 27) continue;
+        var d2 = (c + 0.5 - x) * (c + 0.5 - x) + (r + 0.5 - y) * (r + 0.5 - y);
+        var v = Math.exp(-d2 / (2 * BRUSH_SIGMA * BRUSH_SIGMA));
+        if (v > input[28 * r + c]) input[28 * r + c] = v;
+      }
+    }
+  }
+
+  function startPad(root) {
+    var state = { ready: false, error: null, input: null, code: null, output: null,
+                  mse: null, percentile: null };
+    window.aebookWidgets = window.aebookWidgets || {};
+    window.aebookWidgets.drawing = state;
+    fetch(root.getAttribute("data-src"))
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (doc) {
+        var encoder = decodeLayers(doc.encoder), decoder = decodeLayers(doc.decoder);
+        var encoderSigned = encoder[encoder.length - 1].activation === "linear";
+        var errors = new Float32Array(bytes(doc.errors).buffer);
+        var input = new Float32Array(784);
+        root.textContent = "";
+        var row = el("div", { "class": "aebook-row" }, root);
+        var left = el("figure", { "class": "aebook-panel" }, row);
+        el("figcaption", {}, left).textContent = "draw here";
+        var pad = el("canvas", { width: 28, height: 28, "class": "aebook-pad",
+                                 "aria-label": "drawing pad, 28 by 28 pixels" }, left);
+        var clear = el("button", { type: "button", "class": "aebook-clear" }, left);
+        clear.textContent = "clear";
+        var right = el("figure", { "class": "aebook-panel" }, row);
+        el("figcaption", {}, right).textContent = "reconstruction";
+        var out = el("canvas", { width: 28, height: 28, "class": "aebook-output aebook-recon",
+                                 "aria-label": "the autoencoder's reconstruction" }, right);
+        var codeBox = el("figure", { "class": "aebook-panel aebook-code" }, root);
+        el("figcaption", {}, codeBox).textContent =
+          "the code: " + encoder[encoder.length - 1].cols + " numbers";
+        var bars = el("canvas", { width: 320, height: 60, "class": "aebook-bars",
+                                  "aria-label": "the code as bars" }, codeBox);
+        var readout = el("p", { "class": "aebook-readout" }, root);
+
+        function update() {
+          var code = forward(encoder, input), output = forward(decoder, code);
+          var mse = 0;
+          for (var i = 0; i < 784; i++) mse += (input[i] - output[i]) * (input[i] - output[i]);
+          mse /= 784;
+          var lo = 0, hi = errors.length;  // how many test errors are below mse
+          while (lo < hi) { var mid = (lo + hi) >> 1; if (errors[mid] < mse) lo = mid + 1; else hi = mid; }
+          var percentile = 100 * lo / errors.length;
+          drawImage(pad, input);
+          drawImage(out, output);
+          var ctx = bars.getContext("2d"), n = code.length, w = bars.width / n;
+          var top = Math.max.apply(null, Array.from(code).map(Math.abs).concat([1e-6]));
+          var signed = encoderSigned;  // a linear code: bars up and down from the middle
+          var base = signed ? bars.height / 2 : bars.height, room = base - 1;
+          ctx.fillStyle = "#fff";
+          ctx.fillRect(0, 0, bars.width, bars.height);
+          ctx.fillStyle = "#444";
+          for (var k = 0; k < n; k++) {
+            var h = code[k] / top * room;
+            if (h >= 0) ctx.fillRect(k * w + 1, base - h, w - 2, h);
+            else ctx.fillRect(k * w + 1, base, w - 2, -h);
+          }
+          if (signed) {
+            ctx.fillStyle = "#999";
+            ctx.fillRect(0, base, bars.width, 1);
+          }
+          readout.textContent = "squared error " + mse.toFixed(4) + ": higher than " +
+            percentile.toFixed(1) + " % of the test digits' errors";
+          state.input = Array.from(input);
+          state.code = Array.from(code);
+          state.output = Array.from(output);
+          state.mse = mse;
+          state.percentile = percentile;
+        }
+
+        var last = null;
+        function at(event) {
+          var r = pad.getBoundingClientRect();
+          return [(event.clientX - r.left) / r.width * 28, (event.clientY - r.top) / r.height * 28];
+        }
+        function stroke(p) {
+          if (last) {  // fill the gap since the last event, a quarter pixel at a time
+            var dx = p[0] - last[0], dy = p[1] - last[1];
+            var steps = Math.max(1, Math.ceil(4 * Math.sqrt(dx * dx + dy * dy)));
+            for (var s = 1; s <= steps; s++) ink(input, last[0] + dx * s / steps, last[1] + dy * s / steps);
+          } else {
+            ink(input, p[0], p[1]);
+          }
+          last = p;
+          update();
+        }
+        pad.addEventListener("pointerdown", function (e) {
+          e.preventDefault();
+          if (pad.setPointerCapture) pad.setPointerCapture(e.pointerId);
+          last = null;
+          stroke(at(e));
+        });
+        pad.addEventListener("pointermove", function (e) {
+          if (last === null || !(e.buttons & 1) && e.pointerType === "mouse") return;
+          e.preventDefault();
+          stroke(at(e));
+        });
+        ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
+          pad.addEventListener(name, function () { last = null; });
+        });
+        clear.addEventListener("click", function () { input.fill(0); last = null; update(); });
+        state.clear = function () { input.fill(0); last = null; update(); };
+        update();
+        state.ready = true;
+      })
+      .catch(function (err) {
+        state.error = String(err);
+        root.textContent = "The drawing pad could not load (" + err + ").";
+      });
+  }
+
+  function init() {
+    document.querySelectorAll(".aebook-latent-explorer[data-src]").forEach(start);
+    document.querySelectorAll(".aebook-drawing-pad[data-src]").forEach(startPad);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,244 @@
+"""Trained models for the site's interactive figures: export them, read them, run them.
+
+The book's pages run small models in the reader's browser (``_static/aebook-widgets.js``):
+move the pointer over a 2-D latent space and the decoder draws the image for that point
+(chapter 7); draw a digit and the autoencoder reconstructs it and scores its error
+(chapter 2).
+The weights come from the chapter's own full-profile run. When the book's executor
+(:mod:`aebook.execute`) runs a chapter, it tells the kernel the chapter's code hash and where
+the site's static files live (``AEBOOK_CODE_SHA256`` and ``AEBOOK_WIDGET_DIR``), and
+:func:`export_latent_explorer` and :func:`export_drawing_pad` write the models there, stamped with that hash; a test fails when a
+chapter's code changes and its export is not redone. Run anywhere else (Colab, Jupyter,
+the tests), they write nothing and say so.
+
+The file is JSON. Weights are stored as float16 (base64), which keeps two decoders of
+200,000 parameters under 1 MB; :func:`load` returns them as the float32 arrays the browser
+computes with, and :func:`forward` is the same forward pass in NumPy, for the tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import write_text
+
+__all__ = [
+    "ACTIVATIONS",
+    "FORMAT",
+    "WidgetError",
+    "dense_layers",
+    "export_drawing_pad",
+    "export_latent_explorer",
+    "forward",
+    "load",
+]
+
+#: The version of the file format, written into every file.
+FORMAT = 1
+#: The activations the browser's forward pass implements.
+ACTIVATIONS = ("linear", "relu", "sigmoid")
+CODE_ENV = "AEBOOK_CODE_SHA256"
+DIR_ENV = "AEBOOK_WIDGET_DIR"
+
+
+class WidgetError(ValueError):
+    """A model or a widget file that the browser's forward pass cannot use."""
+
+
+def _b64(a: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _unb64(text: str, dtype: str, shape: Sequence[int]) -> np.ndarray:
+    raw = base64.b64decode(text.encode("ascii"), validate=True)
+    a = np.frombuffer(raw, dtype=dtype)
+    if a.size != int(np.prod(shape)):
+        raise WidgetError(
+            f"expected {int(np.prod(shape))} values of shape {tuple(shape)}, got {a.size}"
+        )
+    return a.reshape(shape)
+
+
+def dense_layers(model: Any) -> list[dict[str, Any]]:
+    """The Dense layers of a Keras model, in order, as ``{"kernel", "bias", "activation"}``.
+
+    Only models the browser can run are accepted: a chain of ``Dense`` layers (input layers
+    aside) with linear, ReLU or sigmoid activations.
+    """
+    out = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        if kind != "Dense":
+            raise WidgetError(
+                f"layer {layer.name!r} is a {kind}; the browser runs Dense layers only"
+            )
+        activation = getattr(layer.activation, "__name__", str(layer.activation))
+        if activation not in ACTIVATIONS:
+            raise WidgetError(
+                f"layer {layer.name!r} has activation {activation!r}, not one of {ACTIVATIONS}"
+            )
+        kernel, bias = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
+        out.append({"kernel": kernel, "bias": bias, "activation": activation})
+    if not out:
+        raise WidgetError("the model has no Dense layers")
+    return out
+
+
+def _target() -> tuple[str, Path] | None:
+    """The code hash and the folder to write to, when the book's executor is running."""
+    sha, folder = os.environ.get(CODE_ENV), os.environ.get(DIR_ENV)
+    if not sha or not folder:
+        print("(the interactive figure's weights are written only by the book's executor)")
+        return None
+    return sha, Path(folder)
+
+
+def _encode_layers(model: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "shape": list(layer["kernel"].shape),
+            "kernel": _b64(layer["kernel"], "<f2"),
+            "bias": _b64(layer["bias"], "<f2"),
+            "activation": layer["activation"],
+        }
+        for layer in dense_layers(model)
+    ]
+
+
+def _write(folder: Path, name: str, doc: dict[str, Any]) -> Path:
+    path = folder / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, json.dumps(doc, separators=(",", ":")) + "\n")
+    print(f"interactive figure: {path.name}, {path.stat().st_size / 1e6:.2f} MB")
+    return path
+
+
+def export_latent_explorer(
+    name: str,
+    decoders: Mapping[str, Any],
+    points: Mapping[str, np.ndarray],
+    labels: np.ndarray,
+    extents: Mapping[str, float],
+) -> Path | None:
+    """Write the decoders and their 2-D scatter of codes for the page's latent explorer.
+
+    ``decoders`` maps a panel's title to a Keras decoder from 2 numbers to 784 pixels;
+    ``points`` gives, per panel, the 2-D codes of the test images to draw behind it, and
+    ``labels`` their classes; panel ``title`` covers ``[-extents[title], extents[title]]`` in
+    both directions.
+    Returns the file written, or ``None`` (with a message) outside the book's executor.
+    """
+    target = _target()
+    if target is None:
+        return None
+    sha, folder = target
+    if not (set(decoders) == set(points) == set(extents)):
+        raise WidgetError("decoders, points and extents must name the same panels")
+    labels = np.asarray(labels)
+    panels = {}
+    for title, decoder in decoders.items():
+        layers = dense_layers(decoder)
+        if layers[0]["kernel"].shape[0] != 2 or layers[-1]["kernel"].shape[1] != 784:
+            raise WidgetError(f"decoder {title!r} must map 2 numbers to 784 pixels")
+        xy = np.asarray(points[title], dtype=np.float32)
+        if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(labels):
+            raise WidgetError(f"points of {title!r} must be (n, 2) with one label each")
+        panels[title] = {
+            "layers": _encode_layers(decoder),
+            "points": _b64(xy, "<f2"),
+            "extent": float(extents[title]),
+        }
+    doc = {
+        "format": FORMAT,
+        "kind": "latent explorer",
+        "code_sha256": sha,
+        "n_points": int(len(labels)),
+        "labels": _b64(labels, "u1"),
+        "panels": panels,
+    }
+    return _write(folder, name, doc)
+
+
+def export_drawing_pad(
+    name: str, encoder: Any, decoder: Any, test_errors: np.ndarray
+) -> Path | None:
+    """Write a dense autoencoder for the page's drawing pad.
+
+    The reader draws on a 28x28 canvas; the page runs ``encoder`` (784 pixels to a code) and
+    ``decoder`` (the code to 784 pixels), shows the code and the reconstruction, and places
+    the drawing's mean squared error among ``test_errors``, the same error for each test
+    image. Returns the file written, or ``None`` (with a message) outside the executor.
+    """
+    target = _target()
+    if target is None:
+        return None
+    sha, folder = target
+    enc, dec = dense_layers(encoder), dense_layers(decoder)
+    if enc[0]["kernel"].shape[0] != 784 or dec[-1]["kernel"].shape[1] != 784:
+        raise WidgetError("the encoder must take 784 pixels and the decoder give 784")
+    if enc[-1]["kernel"].shape[1] != dec[0]["kernel"].shape[0]:
+        raise WidgetError("the encoder's code and the decoder's input differ in size")
+    errors = np.sort(np.asarray(test_errors, dtype=np.float32).ravel())
+    if errors.size == 0 or not np.all(np.isfinite(errors)) or errors[0] < 0:
+        raise WidgetError("test_errors must be finite, non-negative and not empty")
+    doc = {
+        "format": FORMAT,
+        "kind": "drawing pad",
+        "code_sha256": sha,
+        "encoder": _encode_layers(encoder),
+        "decoder": _encode_layers(decoder),
+        "n_errors": int(errors.size),
+        "errors": _b64(errors, "<f4"),
+    }
+    return _write(folder, name, doc)
+
+
+def _decode_layers(layers: list[dict[str, Any]], path: Any) -> None:
+    for layer in layers:
+        shape = layer["shape"]
+        layer["kernel"] = _unb64(layer["kernel"], "<f2", shape).astype(np.float32)
+        layer["bias"] = _unb64(layer["bias"], "<f2", (shape[1],)).astype(np.float32)
+        if layer["activation"] not in ACTIVATIONS:
+            raise WidgetError(f"{path}: unknown activation {layer['activation']!r}")
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A widget file with its arrays decoded (weights as float32 from float16)."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if doc.get("format") != FORMAT:
+        raise WidgetError(f"{path}: format {doc.get('format')!r}, expected {FORMAT}")
+    if doc.get("kind") == "latent explorer":
+        n = doc["n_points"]
+        doc["labels"] = _unb64(doc["labels"], "u1", (n,))
+        for panel in doc["panels"].values():
+            panel["points"] = _unb64(panel["points"], "<f2", (n, 2)).astype(np.float32)
+            _decode_layers(panel["layers"], path)
+    elif doc.get("kind") == "drawing pad":
+        doc["errors"] = _unb64(doc["errors"], "<f4", (doc["n_errors"],))
+        _decode_layers(doc["encoder"], path)
+        _decode_layers(doc["decoder"], path)
+    else:
+        raise WidgetError(f"{path}: unknown kind {doc.get('kind')!r}")
+    return doc
+
+
+def forward(layers: Sequence[Mapping[str, Any]], z: np.ndarray) -> np.ndarray:
+    """The browser's forward pass in NumPy (float32): ``z`` of shape (n, 2) -> (n, 784)."""
+    h = np.asarray(z, dtype=np.float32)
+    for layer in layers:
+        h = h @ layer["kernel"] + layer["bias"]
+        if layer["activation"] == "relu":
+            h = np.maximum(h, 0)
+        elif layer["activation"] == "sigmoid":
+            with np.errstate(over="ignore"):  # exp(-h) = inf gives 0, as in the browser
+                h = 1 / (1 + np.exp(-h))
+    return h.astype(np.float32)

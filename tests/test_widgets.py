@@ -1,0 +1,141 @@
+"""aebook.widgets: the exported decoders of the site's interactive figures, and their freshness."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aebook import widgets
+from aebook.execute import stamp_of
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPORTS = sorted((ROOT / "_static" / "widgets").glob("*.json"))
+
+
+def _decoder(hidden: int = 16, out_activation: str = "sigmoid", seed: int = 0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(784, activation=out_activation),
+        ]
+    )
+
+
+def _export(tmp_path, monkeypatch, **overrides):
+    monkeypatch.setenv(widgets.CODE_ENV, "abc123")
+    monkeypatch.setenv(widgets.DIR_ENV, str(tmp_path / "w"))
+    rng = np.random.default_rng(0)
+    args = dict(
+        decoders={"A": _decoder(), "B": _decoder(seed=1)},
+        points={"A": rng.normal(size=(50, 2)), "B": rng.normal(size=(50, 2)) * 5},
+        labels=rng.integers(0, 10, size=50),
+        extents={"A": 3.0, "B": 12.0},
+    )
+    args.update(overrides)
+    return widgets.export_latent_explorer("demo", **args), args
+
+
+def test_export_needs_the_executor(monkeypatch, capsys):
+    monkeypatch.delenv(widgets.CODE_ENV, raising=False)
+    monkeypatch.delenv(widgets.DIR_ENV, raising=False)
+    assert widgets.export_latent_explorer("x", {}, {}, np.zeros(0), {}) is None
+    assert "only by the book's executor" in capsys.readouterr().out
+
+
+def test_export_load_and_forward_round_trip(tmp_path, monkeypatch):
+    path, args = _export(tmp_path, monkeypatch)
+    assert path == tmp_path / "w" / "demo.json"
+    doc = widgets.load(path)
+    assert doc["code_sha256"] == "abc123" and doc["n_points"] == 50
+    assert np.array_equal(doc["labels"], args["labels"].astype(np.uint8))
+    z = np.array([[0.0, 0.0], [1.5, -2.0], [-3.0, 3.0]], dtype=np.float32)
+    for title, model in args["decoders"].items():
+        panel = doc["panels"][title]
+        assert panel["extent"] == args["extents"][title]
+        assert np.allclose(panel["points"], args["points"][title], atol=5e-3 * 6)
+        # the stored weights are the model's rounded to float16, and nothing else
+        for layer, keras_layer in zip(panel["layers"], model.layers, strict=True):
+            kernel = keras_layer.get_weights()[0]
+            assert np.array_equal(layer["kernel"], kernel.astype(np.float16).astype(np.float32))
+        expected = model.predict(z, verbose=0)
+        assert np.max(np.abs(widgets.forward(panel["layers"], z) - expected)) < 5e-3
+
+
+def test_export_refuses_what_the_browser_cannot_run(tmp_path, monkeypatch):
+    import keras
+
+    conv = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Reshape((2, 1))])
+    with pytest.raises(widgets.WidgetError, match="Dense layers only"):
+        _export(tmp_path, monkeypatch, decoders={"A": conv, "B": _decoder()})
+    with pytest.raises(widgets.WidgetError, match="activation 'tanh'"):
+        _export(
+            tmp_path, monkeypatch, decoders={"A": _decoder(out_activation="tanh"), "B": _decoder()}
+        )
+    with pytest.raises(widgets.WidgetError, match="same panels"):
+        _export(tmp_path, monkeypatch, extents={"A": 3.0})
+    with pytest.raises(widgets.WidgetError, match=r"\(n, 2\)"):
+        _export(tmp_path, monkeypatch, labels=np.zeros(10))
+
+
+def test_drawing_pad_export_round_trip(tmp_path, monkeypatch):
+    import keras
+
+    monkeypatch.setenv(widgets.CODE_ENV, "def456")
+    monkeypatch.setenv(widgets.DIR_ENV, str(tmp_path))
+    keras.utils.set_random_seed(0)
+    encoder = keras.Sequential(
+        [keras.Input(shape=(784,)), keras.layers.Dense(8, activation="relu")]
+    )
+    decoder = keras.Sequential(
+        [keras.Input(shape=(8,)), keras.layers.Dense(784, activation="sigmoid")]
+    )
+    errors = np.random.default_rng(0).uniform(0, 0.05, size=100)
+    path = widgets.export_drawing_pad("pad", encoder, decoder, errors)
+    doc = widgets.load(path)
+    assert doc["kind"] == "drawing pad" and doc["code_sha256"] == "def456"
+    assert np.array_equal(doc["errors"], np.sort(errors.astype(np.float32)))
+    x = np.random.default_rng(1).uniform(size=(3, 784)).astype(np.float32)
+    expected = decoder.predict(encoder.predict(x, verbose=0), verbose=0)
+    got = widgets.forward(doc["decoder"], widgets.forward(doc["encoder"], x))
+    assert np.max(np.abs(got - expected)) < 5e-3
+    with pytest.raises(widgets.WidgetError, match="784"):
+        widgets.export_drawing_pad("pad", decoder, encoder, errors)
+    with pytest.raises(widgets.WidgetError, match="non-negative"):
+        widgets.export_drawing_pad("pad", encoder, decoder, np.array([-1.0]))
+
+
+def test_load_refuses_another_format(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps({"format": 99}), encoding="utf-8")
+    with pytest.raises(widgets.WidgetError, match="format 99"):
+        widgets.load(path)
+
+
+def test_there_are_exports_to_check():
+    assert [p.name for p in EXPORTS] == [
+        "02_undercomplete.json",
+        "07_variational.json",
+        "09_applications.json",
+    ]
+
+
+@pytest.mark.parametrize("path", EXPORTS, ids=[p.name for p in EXPORTS])
+def test_committed_exports_are_fresh_and_small(path: Path):
+    notebook = ROOT / "notebooks" / f"{path.stem}.ipynb"
+    assert notebook.is_file(), f"{path.name} belongs to no chapter"
+    stamp = stamp_of(json.loads(notebook.read_text(encoding="utf-8")))
+    doc = widgets.load(path)
+    assert doc["code_sha256"] == stamp["code_sha256"], (
+        f"{path.name} was exported by another version of {notebook.name}: re-execute it with "
+        "`python -m aebook.execute`"
+    )
+    # float16 weights in base64: two 200,000-parameter decoders come to about 1.1 MB
+    assert path.stat().st_size < 1_500_000, f"{path.name} is {path.stat().st_size:,} bytes"
+    assert f"_static/widgets/{path.name}" in notebook.read_text(encoding="utf-8")
