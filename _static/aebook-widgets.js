@@ -42,6 +42,9 @@
 
   function decodeLayers(layers) {
     return layers.map(function (l) {
+      if (["linear", "relu", "sigmoid"].indexOf(l.activation) < 0) {
+        throw new Error("unknown activation " + l.activation);
+      }
       return { rows: l.shape[0], cols: l.shape[1], kernel: float16Array(l.kernel),
                bias: float16Array(l.bias), activation: l.activation };
     });
@@ -86,10 +89,13 @@
     el("figcaption", {}, box).textContent = title;
     var row = el("div", { "class": "aebook-row" }, box);
     var plane = el("canvas", { width: SIZE, height: SIZE, "class": "aebook-plane",
-                               "data-panel": title, "aria-label": title + ": latent plane" }, row);
+                               "data-panel": title, role: "img", tabindex: "0",
+                               "aria-label": title + ": the latent plane; move the pointer " +
+                               "over it, or use the arrow keys" }, row);
     var out = el("canvas", { width: 28, height: 28, "class": "aebook-output",
-                             "data-panel": title, "aria-label": title + ": decoded image" }, row);
-    var readout = el("p", { "class": "aebook-readout" }, box);
+                             "data-panel": title, role: "img",
+                             "aria-label": title + ": the decoded image" }, row);
+    var readout = el("p", { "class": "aebook-readout", "aria-live": "polite" }, box);
     var layers = decodeLayers(panel.layers);
     var pts = float16Array(panel.points);
     var background = document.createElement("canvas");
@@ -122,14 +128,23 @@
       state.last = { panel: title, z: [z1, z2], output: Array.from(pixels) };
     }
     function onPointer(event) {
-      var r = plane.getBoundingClientRect();
-      var fx = (event.clientX - r.left) / r.width, fy = (event.clientY - r.top) / r.height;
+      var r = plane.getBoundingClientRect();  // the drawing area, inside the border
+      var fx = (event.clientX - r.left - plane.clientLeft) / plane.clientWidth;
+      var fy = (event.clientY - r.top - plane.clientTop) / plane.clientHeight;
       if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
       event.preventDefault();
       show((2 * fx - 1) * extent, (1 - 2 * fy) * extent);
     }
     plane.addEventListener("pointermove", onPointer);
     plane.addEventListener("pointerdown", onPointer);
+    plane.addEventListener("keydown", function (event) {  // arrow keys: 1/30 of the range
+      var step = extent / 30, z = state.last && state.last.panel === title ? state.last.z : [0, 0];
+      var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+      if (!moves[event.key]) return;
+      event.preventDefault();
+      show(Math.max(-extent, Math.min(extent, z[0] + moves[event.key][0])),
+           Math.max(-extent, Math.min(extent, z[1] + moves[event.key][1])));
+    });
     state.panels[title] = { layers: layers, show: show,
                             decode: function (z1, z2) { return Array.from(forward(layers, [z1, z2])); } };
     show(0, 0);
@@ -145,6 +160,7 @@
         return r.json();
       })
       .then(function (doc) {
+        if (doc.format !== 1 || doc.kind !== "latent explorer") throw new Error("not a latent explorer file");
         doc.labelsArray = bytes(doc.labels);
         root.textContent = "";
         Object.keys(doc.panels).forEach(function (title) {
@@ -161,7 +177,7 @@
       })
       .catch(function (err) {
         state.error = String(err);
-        root.textContent = "The interactive figure could not load (" + err + "); the static figures above show the same decoders.";
+        root.textContent = "The interactive figure could not load (" + err + "); Figure 7.4 above shows the VAE's decoder.";
       });
   }
 
@@ -174,6 +190,7 @@
       for (var c = Math.floor(x - 3); c <= Math.ceil(x + 3); c++) {
         if (r < 0 || r > 27 || c < 0 || c > 27) continue;
         var d2 = (c + 0.5 - x) * (c + 0.5 - x) + (r + 0.5 - y) * (r + 0.5 - y);
+        if (d2 > 9) continue;  // a round brush, 3 pixels in radius
         var v = Math.exp(-d2 / (2 * BRUSH_SIGMA * BRUSH_SIGMA));
         if (v > input[28 * r + c]) input[28 * r + c] = v;
       }
@@ -191,6 +208,7 @@
         return r.json();
       })
       .then(function (doc) {
+        if (doc.format !== 1 || doc.kind !== "drawing pad") throw new Error("not a drawing pad file");
         var encoder = decodeLayers(doc.encoder), decoder = decodeLayers(doc.decoder);
         var encoderSigned = encoder[encoder.length - 1].activation === "linear";
         var errors = new Float32Array(bytes(doc.errors).buffer);
@@ -199,20 +217,20 @@
         var row = el("div", { "class": "aebook-row" }, root);
         var left = el("figure", { "class": "aebook-panel" }, row);
         el("figcaption", {}, left).textContent = "draw here";
-        var pad = el("canvas", { width: 28, height: 28, "class": "aebook-pad",
+        var pad = el("canvas", { width: 28, height: 28, "class": "aebook-pad", role: "img",
                                  "aria-label": "drawing pad, 28 by 28 pixels" }, left);
         var clear = el("button", { type: "button", "class": "aebook-clear" }, left);
         clear.textContent = "clear";
         var right = el("figure", { "class": "aebook-panel" }, row);
         el("figcaption", {}, right).textContent = "reconstruction";
         var out = el("canvas", { width: 28, height: 28, "class": "aebook-output aebook-recon",
-                                 "aria-label": "the autoencoder's reconstruction" }, right);
+                                 role: "img", "aria-label": "the autoencoder's reconstruction" }, right);
         var codeBox = el("figure", { "class": "aebook-panel aebook-code" }, root);
         el("figcaption", {}, codeBox).textContent =
           "the code: " + encoder[encoder.length - 1].cols + " numbers";
-        var bars = el("canvas", { width: 320, height: 60, "class": "aebook-bars",
+        var bars = el("canvas", { width: 320, height: 60, "class": "aebook-bars", role: "img",
                                   "aria-label": "the code as bars" }, codeBox);
-        var readout = el("p", { "class": "aebook-readout" }, root);
+        var readout = el("p", { "class": "aebook-readout", "aria-live": "polite" }, root);
 
         function update() {
           var code = forward(encoder, input), output = forward(decoder, code);
@@ -240,7 +258,9 @@
             ctx.fillStyle = "#999";
             ctx.fillRect(0, base, bars.width, 1);
           }
-          readout.textContent = "squared error " + mse.toFixed(4) + ": higher than " +
+          var empty = !input.some(function (v) { return v > 0; });
+          readout.textContent = empty ? "draw a digit on the pad" :
+            "mean squared error " + mse.toFixed(4) + ": higher than " +
             percentile.toFixed(1) + " % of the test digits' errors";
           state.input = Array.from(input);
           state.code = Array.from(code);
@@ -250,9 +270,10 @@
         }
 
         var last = null;
-        function at(event) {
+        function at(event) {  // grid coordinates, inside the pad's border
           var r = pad.getBoundingClientRect();
-          return [(event.clientX - r.left) / r.width * 28, (event.clientY - r.top) / r.height * 28];
+          return [(event.clientX - r.left - pad.clientLeft) / pad.clientWidth * 28,
+                  (event.clientY - r.top - pad.clientTop) / pad.clientHeight * 28];
         }
         function stroke(p) {
           if (last) {  // fill the gap since the last event, a quarter pixel at a time
@@ -266,6 +287,7 @@
           update();
         }
         pad.addEventListener("pointerdown", function (e) {
+          if (e.button !== 0) return;  // the primary button, a finger or a pen only
           e.preventDefault();
           if (pad.setPointerCapture) pad.setPointerCapture(e.pointerId);
           last = null;

@@ -23,7 +23,9 @@ import json
 import os
 import platform
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from importlib import metadata
@@ -209,9 +211,13 @@ def execute_notebook(
     # with the code hash the notebook will carry; the kernel inherits these variables.
     from .widgets import CODE_ENV, DIR_ENV
 
+    # They go to a temporary folder first and into _static/widgets only once the notebook
+    # is written, so a run that fails half-way changes neither.
     exports = {}
+    staging = None
     if not smoke and config is not None:
-        exports = {CODE_ENV: code_sha256(nb), DIR_ENV: str(config.parent / "_static" / "widgets")}
+        staging = Path(tempfile.mkdtemp(prefix="aebook-widgets-"))
+        exports = {CODE_ENV: code_sha256(nb), DIR_ENV: str(staging)}
     saved = {name: os.environ.get(name) for name in (SMOKE_ENV, CODE_ENV, DIR_ENV)}
     if smoke:
         os.environ[SMOKE_ENV] = "1"
@@ -231,6 +237,10 @@ def execute_notebook(
         start = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - start
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     finally:
         for name, value in saved.items():
             if value is None:
@@ -249,6 +259,12 @@ def execute_notebook(
     }
     text = nbformat.writes(nb)
     write_text(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write
+    if staging is not None:
+        for exported in sorted(staging.glob("*.json")):
+            target = config.parent / "_static" / "widgets" / exported.name  # type: ignore[union-attr]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_text(target, exported.read_text(encoding="utf-8"))
+        shutil.rmtree(staging, ignore_errors=True)
     return seconds
 
 

@@ -251,7 +251,7 @@ def test_page_in_a_browser(name: str, server: str, page: Any) -> None:
 #: Chapter 7's latent explorer and the weights its executor run exported.
 EXPLORER_PAGE = "notebooks/07_variational"
 EXPLORER_FILE = ROOT / "_static" / "widgets" / "07_variational.json"
-READY = "() => !!(window.aebookWidgets && window.aebookWidgets.latent && window.aebookWidgets.latent.ready)"
+READY = "() => { const w = window.aebookWidgets && window.aebookWidgets.latent; return !!(w && (w.ready || w.error)); }"
 OUTPUT_PIXELS = """(title) => Array.from(document.querySelector(
     `canvas.aebook-output[data-panel="${title}"]`).getContext("2d")
     .getImageData(0, 0, 28, 28).data)"""
@@ -314,7 +314,7 @@ def test_latent_explorer_on_a_phone(server: str, browser: Any) -> None:
         plane = page.locator(f'canvas.aebook-plane[data-panel="{title}"]')
         plane.scroll_into_view_if_needed()
         box = plane.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "the panel is wider than a phone"
+        assert max(page.evaluate(CANVAS_EDGES)) <= 390, "a canvas runs past a phone's screen"
         for fx, fy in [(0.25, 0.25), (0.7, 0.6)]:
             page.touchscreen.tap(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
             _check_point(page, title, doc["panels"][title], box, fx, fy)
@@ -327,9 +327,14 @@ def test_latent_explorer_on_a_phone(server: str, browser: Any) -> None:
 
 #: The chapters with a drawing pad (the first is the one drawn on in detail).
 PADS = ["02_undercomplete", "09_applications"]
-PAD_READY = "() => !!(window.aebookWidgets && window.aebookWidgets.drawing && window.aebookWidgets.drawing.ready)"
+PAD_READY = "() => { const w = window.aebookWidgets && window.aebookWidgets.drawing; return !!(w && (w.ready || w.error)); }"
 RECON_PIXELS = """() => Array.from(document.querySelector("canvas.aebook-recon")
     .getContext("2d").getImageData(0, 0, 28, 28).data)"""
+PAD_PIXELS = RECON_PIXELS.replace("aebook-recon", "aebook-pad")
+#: The right edge of every canvas of the widgets, in CSS pixels.
+CANVAS_EDGES = """() => Array.from(document.querySelectorAll(
+    ".aebook-latent-explorer canvas, .aebook-drawing-pad canvas"))
+    .map(c => c.getBoundingClientRect().right)"""
 
 
 def _open_pad(page: Any, server: str, stem: str = PADS[0]) -> dict:
@@ -361,7 +366,18 @@ def _check_drawing(page: Any, doc: dict) -> dict:
     assert abs(state["percentile"] - percentile) < 1e-9
     drawn = np.array(page.evaluate(RECON_PIXELS)).reshape(784, 4)[:, 0] / 255
     assert np.max(np.abs(drawn - output)) <= 0.5 / 255 + 1e-6, "the canvas does not show it"
+    pad = np.array(page.evaluate(PAD_PIXELS)).reshape(784, 4)[:, 0] / 255
+    assert np.max(np.abs(pad - x[0])) <= 0.5 / 255 + 1e-6, "the pad does not show the input"
     return state
+
+
+def _ink_centre(state: dict) -> tuple[float, float]:
+    """The centre of mass of the pad's ink, as (column, row) of the 28x28 grid."""
+    import numpy as np
+
+    x = np.array(state["input"]).reshape(28, 28)
+    rows, cols = np.mgrid[:28, :28]
+    return float((x * cols).sum() / x.sum()), float((x * rows).sum() / x.sum())
 
 
 def test_drawing_pad_matches_python(server: str, page: Any) -> None:
@@ -380,6 +396,8 @@ def test_drawing_pad_matches_python(server: str, page: Any) -> None:
         page.mouse.move(*at(fx, fy), steps=6)
     page.mouse.up()
     seven = _check_drawing(page, doc)
+    column, row = _ink_centre(seven)  # the 7's bar is up and its stroke leans left
+    assert 12 < column < 18 and 9 < row < 14, (column, row)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator(".aebook-drawing-pad").screenshot(path=str(ARTIFACTS / "drawing_seven.png"))
 
@@ -398,6 +416,8 @@ def test_drawing_pad_matches_python(server: str, page: Any) -> None:
 
 
 def test_drawing_pad_of_chapter_9(server: str, page: Any) -> None:
+    import numpy as np
+
     doc = _open_pad(page, server, PADS[1])
     pad = page.locator("canvas.aebook-pad")
     pad.scroll_into_view_if_needed()
@@ -406,7 +426,12 @@ def test_drawing_pad_of_chapter_9(server: str, page: Any) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.8 * box["height"], steps=10)
     page.mouse.up()
-    _check_drawing(page, doc)
+    state = _check_drawing(page, doc)
+    # the ink lies where the pointer went: a vertical line down the middle of the grid
+    ink = np.array(state["input"]).reshape(28, 28)
+    column, row = _ink_centre(state)
+    assert abs(column - 14) < 0.6 and abs(row - 14) < 1.0, (column, row)
+    assert ink[6:22, 13:15].min() > 0.5 and ink[:, :11].max() == 0 and ink[:, 17:].max() == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator(".aebook-drawing-pad").screenshot(path=str(ARTIFACTS / "drawing_ch9.png"))
     assert not page.offline_router.refused
@@ -425,7 +450,7 @@ def test_drawing_pad_on_a_phone(server: str, browser: Any) -> None:
         pad = page.locator("canvas.aebook-pad")
         pad.scroll_into_view_if_needed()
         box = pad.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "the pad is wider than a phone"
+        assert max(page.evaluate(CANVAS_EDGES)) <= 390, "a canvas runs past a phone's screen"
         for fy in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):  # a "1", tapped dot by dot
             page.touchscreen.tap(box["x"] + 0.5 * box["width"], box["y"] + fy * box["height"])
         _check_drawing(page, doc)

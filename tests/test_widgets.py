@@ -39,19 +39,19 @@ def _export(tmp_path, monkeypatch, **overrides):
         extents={"A": 3.0, "B": 12.0},
     )
     args.update(overrides)
-    return widgets.export_latent_explorer("demo", **args), args
+    widgets.export_latent_explorer("demo", **args)
+    return tmp_path / "w" / "demo.json", args
 
 
 def test_export_needs_the_executor(monkeypatch, capsys):
     monkeypatch.delenv(widgets.CODE_ENV, raising=False)
     monkeypatch.delenv(widgets.DIR_ENV, raising=False)
-    assert widgets.export_latent_explorer("x", {}, {}, np.zeros(0), {}) is None
+    widgets.export_latent_explorer("x", {}, {}, np.zeros(0), {})
     assert "only by the book's executor" in capsys.readouterr().out
 
 
 def test_export_load_and_forward_round_trip(tmp_path, monkeypatch):
     path, args = _export(tmp_path, monkeypatch)
-    assert path == tmp_path / "w" / "demo.json"
     doc = widgets.load(path)
     assert doc["code_sha256"] == "abc123" and doc["n_points"] == 50
     assert np.array_equal(doc["labels"], args["labels"].astype(np.uint8))
@@ -97,8 +97,8 @@ def test_drawing_pad_export_round_trip(tmp_path, monkeypatch):
         [keras.Input(shape=(8,)), keras.layers.Dense(784, activation="sigmoid")]
     )
     errors = np.random.default_rng(0).uniform(0, 0.05, size=100)
-    path = widgets.export_drawing_pad("pad", encoder, decoder, errors)
-    doc = widgets.load(path)
+    widgets.export_drawing_pad("pad", encoder, decoder, errors)
+    doc = widgets.load(tmp_path / "pad.json")
     assert doc["kind"] == "drawing pad" and doc["code_sha256"] == "def456"
     assert np.array_equal(doc["errors"], np.sort(errors.astype(np.float32)))
     x = np.random.default_rng(1).uniform(size=(3, 784)).astype(np.float32)
@@ -136,6 +136,6 @@ def test_committed_exports_are_fresh_and_small(path: Path):
         f"{path.name} was exported by another version of {notebook.name}: re-execute it with "
         "`python -m aebook.execute`"
     )
-    # float16 weights in base64: two 200,000-parameter decoders come to about 1.1 MB
+    # float16 weights in base64: two 200,000-parameter decoders and their codes, 1.2 MB
     assert path.stat().st_size < 1_500_000, f"{path.name} is {path.stat().st_size:,} bytes"
     assert f"_static/widgets/{path.name}" in notebook.read_text(encoding="utf-8")
