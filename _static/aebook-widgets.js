@@ -150,19 +150,37 @@
     show(0, 0);
   }
 
-  function start(root) {
-    var state = { ready: false, panels: {}, last: null, error: null };
+  /* Fetch a widget's file into `root`, check its kind, and build the widget from it with
+   * `build(doc)`; `state` is exposed as window.aebookWidgets[name]. On any failure the
+   * element says so, and state.error says why. */
+  function mount(root, name, kind, state, fallback, build) {
+    state.ready = false;
+    state.error = null;
     window.aebookWidgets = window.aebookWidgets || {};
-    window.aebookWidgets.latent = state;
+    window.aebookWidgets[name] = state;
     fetch(root.getAttribute("data-src"))
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       })
       .then(function (doc) {
-        if (doc.format !== 1 || doc.kind !== "latent explorer") throw new Error("not a latent explorer file");
-        doc.labelsArray = bytes(doc.labels);
+        if (doc.format !== 1 || doc.kind !== kind) throw new Error("not a " + kind + " file");
         root.textContent = "";
+        build(doc);
+        state.ready = true;
+      })
+      .catch(function (err) {
+        state.error = String(err);
+        root.textContent = fallback + " (" + err + ").";
+      });
+  }
+
+  function start(root) {
+    var state = { panels: {}, last: null };
+    mount(root, "latent", "latent explorer", state,
+          "The interactive figure could not load; Figure 7.4 above shows the VAE's decoder",
+          function (doc) {
+        doc.labelsArray = bytes(doc.labels);
         Object.keys(doc.panels).forEach(function (title) {
           buildPanel(root, title, doc.panels[title], doc, state);
         });
@@ -173,11 +191,6 @@
           key.style.background = colour;
           legend.appendChild(document.createTextNode(" " + digit + " "));
         });
-        state.ready = true;
-      })
-      .catch(function (err) {
-        state.error = String(err);
-        root.textContent = "The interactive figure could not load (" + err + "); Figure 7.4 above shows the VAE's decoder.";
       });
   }
 
@@ -198,22 +211,13 @@
   }
 
   function startPad(root) {
-    var state = { ready: false, error: null, input: null, code: null, output: null,
-                  mse: null, percentile: null };
-    window.aebookWidgets = window.aebookWidgets || {};
-    window.aebookWidgets.drawing = state;
-    fetch(root.getAttribute("data-src"))
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (doc) {
-        if (doc.format !== 1 || doc.kind !== "drawing pad") throw new Error("not a drawing pad file");
+    var state = { input: null, code: null, output: null, mse: null, percentile: null };
+    mount(root, "drawing", "drawing pad", state, "The drawing pad could not load",
+          function (doc) {
         var encoder = decodeLayers(doc.encoder), decoder = decodeLayers(doc.decoder);
         var encoderSigned = encoder[encoder.length - 1].activation === "linear";
         var errors = new Float32Array(bytes(doc.errors).buffer);
         var input = new Float32Array(784);
-        root.textContent = "";
         var row = el("div", { "class": "aebook-row" }, root);
         var left = el("figure", { "class": "aebook-panel" }, row);
         el("figcaption", {}, left).textContent = "draw here";
@@ -304,11 +308,6 @@
         clear.addEventListener("click", function () { input.fill(0); last = null; update(); });
         state.clear = function () { input.fill(0); last = null; update(); };
         update();
-        state.ready = true;
-      })
-      .catch(function (err) {
-        state.error = String(err);
-        root.textContent = "The drawing pad could not load (" + err + ").";
       });
   }
 

@@ -70,21 +70,30 @@ def _value(records: Mapping[str, Any], key: str | None, where: str) -> Any:
     return records[key]
 
 
+class _RecordsCache:
+    """Each notebook's records, read once: ``cache(stem)`` gives ``(records, file name)``."""
+
+    def __init__(self, notebooks: str | os.PathLike[str]) -> None:
+        self.folder = Path(notebooks)
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, stem: str) -> tuple[dict[str, Any], str]:
+        path = self.folder / f"{stem}.ipynb"
+        if stem not in self.records:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} not found: the results page needs it")
+            self.records[stem] = read_records(path)
+        return self.records[stem], path.name
+
+
 def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[dict[str, Any]]:
     """The numbers of every row, read from the executed notebooks in ``notebooks``."""
-    folder = Path(notebooks)
-    cache: dict[str, dict[str, Any]] = {}
+    records_of = _RecordsCache(notebooks)
     table = []
     for row in rows:
         if row.loss not in _LOSS_TEXT:
             raise ValueError(f"unknown loss {row.loss!r} for {row.model!r}")
-        path = folder / f"{row.notebook}.ipynb"
-        if row.notebook not in cache:
-            if not path.is_file():
-                raise FileNotFoundError(f"{path} not found: the results table needs it")
-            cache[row.notebook] = read_records(path)
-        records = cache[row.notebook]
-        where = path.name
+        records, where = records_of(row.notebook)
         table.append(
             {
                 "row": row,
@@ -103,18 +112,13 @@ def collect_measures(
     notebooks: str | os.PathLike[str], measures: Sequence[Measure]
 ) -> list[dict[str, Any]]:
     """The value of every measure, read from the executed notebooks in ``notebooks``."""
-    folder = Path(notebooks)
-    cache: dict[str, dict[str, Any]] = {}
+    records_of = _RecordsCache(notebooks)
     out = []
     for m in measures:
-        path = folder / f"{m.notebook}.ipynb"
-        if m.notebook not in cache:
-            if not path.is_file():
-                raise FileNotFoundError(f"{path} not found: the results page needs it")
-            cache[m.notebook] = read_records(path)
-        value = _value(cache[m.notebook], m.key, path.name)
+        records, where = records_of(m.notebook)
+        value = _value(records, m.key, where)
         if value is None:
-            raise ValueError(f"{path.name} recorded None for {m.key!r}")
+            raise ValueError(f"{where} recorded None for {m.key!r}")
         out.append({"measure": m, "value": float(value)})
     return out
 

@@ -108,7 +108,8 @@ def _target() -> tuple[str, Path] | None:
     return sha, Path(folder)
 
 
-def _encode_layers(model: Any) -> list[dict[str, Any]]:
+def _encode_layers(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`dense_layers`' output as the file stores it (float16 in base64)."""
     return [
         {
             "shape": list(layer["kernel"].shape),
@@ -116,7 +117,7 @@ def _encode_layers(model: Any) -> list[dict[str, Any]]:
             "bias": _b64(layer["bias"], "<f2"),
             "activation": layer["activation"],
         }
-        for layer in dense_layers(model)
+        for layer in layers
     ]
 
 
@@ -158,7 +159,7 @@ def export_latent_explorer(
         if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(labels):
             raise WidgetError(f"points of {title!r} must be (n, 2) with one label each")
         panels[title] = {
-            "layers": _encode_layers(decoder),
+            "layers": _encode_layers(layers),
             "points": _b64(xy, "<f2"),
             "extent": float(extents[title]),
         }
@@ -197,8 +198,8 @@ def export_drawing_pad(name: str, encoder: Any, decoder: Any, test_errors: np.nd
         "format": FORMAT,
         "kind": "drawing pad",
         "code_sha256": sha,
-        "encoder": _encode_layers(encoder),
-        "decoder": _encode_layers(decoder),
+        "encoder": _encode_layers(enc),
+        "decoder": _encode_layers(dec),
         "n_errors": int(errors.size),
         "errors": _b64(errors, "<f4"),
     }

@@ -191,14 +191,30 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def page(browser):
+def _open_tab(browser: Any, **options: Any) -> tuple[Any, Any]:
+    """A new browser context with ``options`` and the offline router, and a tab in it."""
     launched, mathjax = browser
-    context = launched.new_context(viewport={"width": 1280, "height": 900})
+    context = launched.new_context(**options)
     offline = Offline(mathjax)
     context.route("**/*", offline)
     tab = context.new_page()
     tab.offline_router = offline
+    return context, tab
+
+
+@pytest.fixture
+def page(browser):
+    context, tab = _open_tab(browser, viewport={"width": 1280, "height": 900})
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A tab the size of a phone's screen, with touch."""
+    context, tab = _open_tab(
+        browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
     yield tab
     context.close()
 
@@ -300,29 +316,19 @@ def test_latent_explorer_decodes_what_python_decodes(server: str, page: Any) -> 
     assert not page.offline_router.refused
 
 
-def test_latent_explorer_on_a_phone(server: str, browser: Any) -> None:
-    launched, mathjax = browser
-    context = launched.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    offline = Offline(mathjax)
-    context.route("**/*", offline)
-    page = context.new_page()
-    try:
-        doc = _open_explorer(page, server)
-        title = "VAE"
-        plane = page.locator(f'canvas.aebook-plane[data-panel="{title}"]')
-        plane.scroll_into_view_if_needed()
-        box = plane.bounding_box()
-        assert max(page.evaluate(CANVAS_EDGES)) <= 390, "a canvas runs past a phone's screen"
-        for fx, fy in [(0.25, 0.25), (0.7, 0.6)]:
-            page.touchscreen.tap(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-            _check_point(page, title, doc["panels"][title], box, fx, fy)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "explorer_phone.png"))
-        assert not offline.refused, f"requests to hosts other than localhost: {offline.refused}"
-    finally:
-        context.close()
+def test_latent_explorer_on_a_phone(server: str, phone: Any) -> None:
+    doc = _open_explorer(phone, server)
+    title = "VAE"
+    plane = phone.locator(f'canvas.aebook-plane[data-panel="{title}"]')
+    plane.scroll_into_view_if_needed()
+    box = plane.bounding_box()
+    assert max(phone.evaluate(CANVAS_EDGES)) <= 390, "a canvas runs past a phone's screen"
+    for fx, fy in [(0.25, 0.25), (0.7, 0.6)]:
+        phone.touchscreen.tap(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        _check_point(phone, title, doc["panels"][title], box, fx, fy)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "explorer_phone.png"))
+    assert not phone.offline_router.refused, phone.offline_router.refused
 
 
 #: The chapters with a drawing pad (the first is the one drawn on in detail).
@@ -437,25 +443,15 @@ def test_drawing_pad_of_chapter_9(server: str, page: Any) -> None:
     assert not page.offline_router.refused
 
 
-def test_drawing_pad_on_a_phone(server: str, browser: Any) -> None:
-    launched, mathjax = browser
-    context = launched.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    offline = Offline(mathjax)
-    context.route("**/*", offline)
-    page = context.new_page()
-    try:
-        doc = _open_pad(page, server)
-        pad = page.locator("canvas.aebook-pad")
-        pad.scroll_into_view_if_needed()
-        box = pad.bounding_box()
-        assert max(page.evaluate(CANVAS_EDGES)) <= 390, "a canvas runs past a phone's screen"
-        for fy in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):  # a "1", tapped dot by dot
-            page.touchscreen.tap(box["x"] + 0.5 * box["width"], box["y"] + fy * box["height"])
-        _check_drawing(page, doc)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "drawing_phone.png"))
-        assert not offline.refused, f"requests to hosts other than localhost: {offline.refused}"
-    finally:
-        context.close()
+def test_drawing_pad_on_a_phone(server: str, phone: Any) -> None:
+    doc = _open_pad(phone, server)
+    pad = phone.locator("canvas.aebook-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert max(phone.evaluate(CANVAS_EDGES)) <= 390, "a canvas runs past a phone's screen"
+    for fy in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):  # a "1", tapped dot by dot
+        phone.touchscreen.tap(box["x"] + 0.5 * box["width"], box["y"] + fy * box["height"])
+    _check_drawing(phone, doc)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "drawing_phone.png"))
+    assert not phone.offline_router.refused, phone.offline_router.refused
