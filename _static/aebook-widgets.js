@@ -1,14 +1,14 @@
 /*
  * aebook-widgets.js: the book's interactive figures, run in the reader's browser.
  *
- * A latent explorer is an element <div class="aebook-latent-explorer" data-src="...json">.
- * The JSON file (written by aebook.widgets.export during the chapter's full-profile run)
+ * A latent explorer is an element <div class="aebook-latent-explorer" data-src="...js">.
+ * The file (written by aebook.widgets during the chapter's full-profile run)
  * holds small dense decoders from a 2-D code to a 28x28 image and the 2-D codes of test
  * images. For each decoder the widget draws that scatter; moving the pointer (or a finger)
  * over it decodes the point under it and draws the image. Nothing is loaded from outside
  * the site, and nothing runs on pages without such an element.
  *
- * A drawing pad is <div class="aebook-drawing-pad" data-src="...json">: the reader draws on a
+ * A drawing pad is <div class="aebook-drawing-pad" data-src="...js">: the reader draws on a
  * 28x28 grid, a dense autoencoder encodes and decodes the drawing, and the page shows the
  * code, the reconstruction and its squared error among the test digits' errors.
  *
@@ -150,29 +150,42 @@
     show(0, 0);
   }
 
-  /* Fetch a widget's file into `root`, check its kind, and build the widget from it with
+  /* Load a widget's file into `root`, check its kind, and build the widget from it with
    * `build(doc)`; `state` is exposed as window.aebookWidgets[name]. On any failure the
-   * element says so, and state.error says why. */
+   * element says so, and state.error says why.
+   *
+   * The file is a script (aebook.widgets.script_text) that stores its document as
+   * window.aebookWidgetFiles[NAME], NAME being the file's name without ".js". It is included
+   * with a <script> element, not fetched, because browsers refuse fetch() on pages opened
+   * from disk (file://), and the site must work there too. */
   function mount(root, name, kind, state, fallback, build) {
     state.ready = false;
     state.error = null;
     window.aebookWidgets = window.aebookWidgets || {};
     window.aebookWidgets[name] = state;
-    fetch(root.getAttribute("data-src"))
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (doc) {
+    var src = root.getAttribute("data-src");
+    var key = src.split("/").pop().replace(/\.js$/, "");
+    function fail(err) {
+      state.error = String(err);
+      root.textContent = fallback + " (" + err + ").";
+    }
+    var script = document.createElement("script");
+    script.src = src;
+    script.onerror = function () { fail(new Error("could not load " + src)); };
+    script.onload = function () {
+      var files = window.aebookWidgetFiles || {};
+      var doc = files[key];
+      try {
+        if (!doc) throw new Error(src + " does not define the figure " + key);
         if (doc.format !== 1 || doc.kind !== kind) throw new Error("not a " + kind + " file");
         root.textContent = "";
         build(doc);
         state.ready = true;
-      })
-      .catch(function (err) {
-        state.error = String(err);
-        root.textContent = fallback + " (" + err + ").";
-      });
+      } catch (err) {
+        fail(err);
+      }
+    };
+    document.head.appendChild(script);
   }
 
   function start(root) {
@@ -315,6 +328,16 @@
     document.querySelectorAll(".aebook-latent-explorer[data-src]").forEach(start);
     document.querySelectorAll(".aebook-drawing-pad[data-src]").forEach(startPad);
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  /* Start as soon as the page is parsed ("interactive"), not on DOMContentLoaded, which
+   * also waits for every deferred script (MathJax among them): the figures never wait for
+   * the formulas. */
+  if (document.readyState === "loading") {
+    document.addEventListener("readystatechange", function once() {
+      if (document.readyState === "loading") return;
+      document.removeEventListener("readystatechange", once);
+      init();
+    });
+  } else {
+    init();
+  }
 })();

@@ -4,7 +4,7 @@
 
     python -m aebook.execute notebooks/02_undercomplete.ipynb      # full profile
     python -m aebook.execute --all                                  # every chapter
-    python -m aebook.execute --smoke notebooks/01_*.ipynb           # quick check, not for commits
+    python -m aebook.execute --smoke notebooks/01_*.ipynb           # trial run, to _build/smoke/
 
 Before running, the Colab set-up cell (tagged ``bootstrap``) is rewritten from the
 ``repository`` section of ``_config.yml``. Each notebook then runs top to bottom in a fresh ``python3`` kernel, in its own folder, and
@@ -12,6 +12,9 @@ is written back with its outputs and ``metadata["aebook"]``: the profile, the sh
 its code cells (:func:`code_sha256`), the wall time and the library versions. The
 hygiene tests compare that stamp with the code, so committed outputs that are stale or
 came from the smoke profile fail the tests.
+
+A trial run in the smoke profile (``--smoke``) never touches the committed notebook: it writes
+the executed copy to ``_build/smoke/`` (:data:`SMOKE_DIR`) and says where.
 """
 
 from __future__ import annotations
@@ -43,11 +46,14 @@ __all__ = [
     "execute_notebook",
     "outputs_sha256",
     "read_repository",
+    "smoke_output",
     "stamp_of",
     "sync_bootstrap",
 ]
 
 STAMP_KEY = "aebook"
+#: Where ``--smoke`` writes its executed copies, relative to the repository's root.
+SMOKE_DIR = Path("_build") / "smoke"
 #: Tag of the Colab set-up cell; it also carries ``remove-cell`` (site) and ``nbval-skip``.
 BOOTSTRAP_TAG = "bootstrap"
 BOOTSTRAP_TAGS = [BOOTSTRAP_TAG, "remove-cell", "nbval-skip"]
@@ -184,18 +190,39 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def execute_notebook(
-    path: str | os.PathLike[str], smoke: bool = False, timeout: int = 3600
-) -> float:
-    """Execute ``path`` in place in a fresh kernel and stamp it; return the wall time in s.
+def smoke_output(path: str | os.PathLike[str]) -> Path:
+    """Where a smoke-profile trial run of notebook ``path`` is written: ``_build/smoke/`` of
+    its repository (or, outside one, ``_build/smoke/`` beside the notebook)."""
+    path = Path(path).resolve()
+    config = _find_config(path.parent)
+    root = config.parent if config is not None else path.parent
+    return root / SMOKE_DIR / path.name
 
-    Raises ``nbclient.exceptions.CellExecutionError`` if any cell fails; the file is
-    then left untouched.
+
+def execute_notebook(
+    path: str | os.PathLike[str],
+    smoke: bool = False,
+    timeout: int = 3600,
+    output: str | os.PathLike[str] | None = None,
+) -> float:
+    """Execute ``path`` in a fresh kernel and stamp it; return the wall time in s.
+
+    The full profile writes the result back to ``path``. The smoke profile writes it to
+    ``output`` (default :func:`smoke_output`) and refuses to write it to ``path``, so a trial
+    run can never replace the committed notebook. The kernel runs in ``path``'s folder either
+    way. Raises ``nbclient.exceptions.CellExecutionError`` if any cell fails; no file is
+    then written.
     """
     import nbformat
     from nbclient import NotebookClient
 
     path = Path(path)
+    target = Path(output) if output is not None else (smoke_output(path) if smoke else path)
+    if smoke and target.resolve() == path.resolve():
+        raise ValueError(
+            f"a smoke-profile run must not overwrite {path}: its outputs would replace the "
+            f"committed full-profile ones. Write it elsewhere (default {smoke_output(path)})"
+        )
     nb = nbformat.read(path, as_version=4)
     config = _find_config(path.resolve().parent)
     if config is not None:
@@ -258,9 +285,10 @@ def execute_notebook(
         "versions": _versions(),
     }
     text = nbformat.writes(nb)
-    write_text(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_text(target, text if text.endswith("\n") else text + "\n")  # as nbformat.write
     if staging is not None:
-        for exported in sorted(staging.glob("*.json")):
+        for exported in sorted(staging.glob("*.js")):
             target = config.parent / "_static" / "widgets" / exported.name  # type: ignore[union-attr]
             target.parent.mkdir(parents=True, exist_ok=True)
             write_text(target, exported.read_text(encoding="utf-8"))
@@ -290,7 +318,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", help="notebook files to execute in place")
     parser.add_argument("--all", action="store_true", help="every notebooks/*.ipynb")
     parser.add_argument(
-        "--smoke", action="store_true", help=f"smoke profile ({SMOKE_ENV}=1); not for commits"
+        "--smoke",
+        action="store_true",
+        help=f"trial run in the smoke profile ({SMOKE_ENV}=1), written to {SMOKE_DIR}/; the "
+        "committed notebooks are never touched",
     )
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
     args = parser.parse_args(argv)
@@ -326,7 +357,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"executing {p} ({'smoke' if args.smoke else 'full'} profile) ...", flush=True)
         seconds = execute_notebook(p, smoke=args.smoke, timeout=args.timeout)
         total += seconds
-        print(f"  done in {seconds:.0f} s", flush=True)
+        where = f", written to {smoke_output(p)} (not committed)" if args.smoke else ""
+        print(f"  done in {seconds:.0f} s{where}", flush=True)
         if not args.smoke:
             found = check_against_manifest(p)
             for problem in found:

@@ -11,7 +11,9 @@ the site's static files live (``AEBOOK_CODE_SHA256`` and ``AEBOOK_WIDGET_DIR``),
 chapter's code changes and its export is not redone. Run anywhere else (Colab, Jupyter,
 the tests), they write nothing and say so.
 
-The file is JSON. Weights are stored as float16 (base64), half the size of float32; :func:`load` returns them as the float32 arrays the browser
+The file is a short script, ``_static/widgets/NAME.js``, that stores one JSON document as
+``window.aebookWidgetFiles["NAME"]``: the page includes it with a ``<script>`` element rather
+than fetching it, so the figures work from disk (``file://``) as well as from a server. Weights are stored as float16 (base64), half the size of float32; :func:`load` returns them as the float32 arrays the browser
 computes with, and :func:`forward` is the same forward pass in NumPy, for the tests. (In
 base64 the float16 weights of two 200,000-parameter decoders take about 1.1 MB.)
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,12 +41,18 @@ __all__ = [
     "export_latent_explorer",
     "forward",
     "load",
+    "read_document",
+    "script_text",
 ]
 
 #: The version of the file format, written into every file.
 FORMAT = 1
 #: The activations the browser's forward pass implements.
 ACTIVATIONS = ("linear", "relu", "sigmoid")
+#: The first two lines of every widget file; the third is the JSON document and a ``;``.
+_HEADER = "/* Weights of one of the book's interactive figures, written by aebook.widgets. */"
+_ASSIGN = '(window.aebookWidgetFiles = window.aebookWidgetFiles || {{}})["{name}"] ='
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
 CODE_ENV = "AEBOOK_CODE_SHA256"
 DIR_ENV = "AEBOOK_WIDGET_DIR"
 
@@ -121,10 +130,22 @@ def _encode_layers(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def script_text(name: str, doc: Mapping[str, Any]) -> str:
+    """The widget file for ``doc``: a script that stores it as ``aebookWidgetFiles[name]``.
+
+    A script, not a JSON file the page fetches, so that the figures also work when a page
+    is opened from disk (``file://``), where browsers refuse ``fetch``.
+    """
+    if not _NAME.fullmatch(name):
+        raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
+    payload = json.dumps(doc, separators=(",", ":"))
+    return f"{_HEADER}\n{_ASSIGN.format(name=name)}\n{payload};\n"
+
+
 def _write(folder: Path, name: str, doc: dict[str, Any]) -> None:
-    path = folder / f"{name}.json"
+    path = folder / f"{name}.js"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text(path, json.dumps(doc, separators=(",", ":")) + "\n")
+    write_text(path, script_text(name, doc))
     print(f"interactive figure: {path.name}, {path.stat().st_size / 1e6:.2f} MB")
 
 
@@ -215,9 +236,35 @@ def _decode_layers(layers: list[dict[str, Any]], path: Any) -> None:
             raise WidgetError(f"{path}: unknown activation {layer['activation']!r}")
 
 
+def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON document inside a widget file (see :func:`script_text`), arrays still encoded.
+
+    The file must be named after the key it assigns (``NAME.js`` sets ``["NAME"]``), which
+    is how the page finds it.
+    """
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assign = _ASSIGN.format(name=path.stem)
+    if len(lines) != 4 or lines[0] != _HEADER or lines[1] != assign or lines[3] != "":
+        raise WidgetError(
+            f"{path}: not a widget file for {path.stem!r} (expected the header, "
+            f"`{assign}`, one line of JSON and a final newline); re-run the chapter with "
+            "`python -m aebook.execute` to write it again"
+        )
+    if not lines[2].endswith(";"):
+        raise WidgetError(f"{path}: the JSON line must end with ';'")
+    try:
+        doc = json.loads(lines[2][:-1])
+    except json.JSONDecodeError as exc:
+        raise WidgetError(f"{path}: the JSON document is malformed ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise WidgetError(f"{path}: the document is not a JSON object")
+    return doc
+
+
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     """A widget file with its arrays decoded (weights as float32 from float16)."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    doc = read_document(path)
     if doc.get("format") != FORMAT:
         raise WidgetError(f"{path}: format {doc.get('format')!r}, expected {FORMAT}")
     if doc.get("kind") == "latent explorer":

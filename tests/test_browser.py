@@ -6,25 +6,25 @@ the other book pages and every chapter page (from the chapter manifest) in Chrom
 Python (``executable_path``; Playwright's own browser download is never used). Per page it
 checks: HTTP 200, no broken image, every formula rendered by MathJax and no raw ``$$`` left, a
 Colab link to that notebook on ``main`` (chapter pages), that the page's internal links
-resolve, and that nothing is requested from outside localhost. A screenshot of each page is
-saved under ``artifacts/browser/``.
+resolve, that no request failed, and that nothing is requested from outside the site: every
+such request is refused, as on a machine without internet. A screenshot of each page is saved
+under ``artifacts/browser/``.
 
-The site loads MathJax from a CDN, which CI cannot reach. The test serves those requests from
-a local copy of the npm package ``mathjax@3`` instead (``AEBOOK_MATHJAX``, or the folder
-``.ci/run`` fills: ``~/.cache/aebook/mathjax-3.2.2/package``), so what is checked is the real
-MathJax rendering the real page. Without Chromium or MathJax the test is skipped locally and
-fails in CI (``CI=true``).
+The site serves its own pinned MathJax (``booktools.mathjax`` fetches it into ``.mathjax/``;
+``make test`` does that and installs Chromium). The pages with interactive figures are also
+opened from disk (``file://``), where the figures and the formulas must work too. Without
+Chromium or MathJax the test is skipped locally, saying how to enable it, and fails in CI
+(``CI=true``).
 """
 
 from __future__ import annotations
 
-import mimetypes
 import os
-import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,11 +37,11 @@ import pytest
 
 from aebook import manifest
 from aebook.execute import read_repository
+from booktools import mathjax
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHAPTERS = [chapter.stem for chapter in manifest.load(ROOT)]
-MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(.+)$")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 #: Chromium's flags for a closed network: no background connections to Google's hosts.
 CHROMIUM_ARGS = [
@@ -56,57 +56,52 @@ CHROMIUM_ARGS = [
 ]
 
 
+ENABLE = "run `make test`, which installs Chromium and fetches MathJax"
+
+
 def _unavailable(reason: str) -> None:
     if IN_CI:
-        pytest.fail(f"{reason} (required in CI; .ci/run installs it)")
-    pytest.skip(reason)
+        pytest.fail(f"{reason} (required in CI; .ci/run runs `make test`, which installs it)")
+    pytest.skip(f"{reason}: {ENABLE}")
 
 
 def _chromium() -> str:
     for name in (os.environ.get("AEBOOK_CHROMIUM"), "chromium", "chromium-browser"):
         if name and shutil.which(name):
             return str(shutil.which(name))
-    _unavailable("no Chromium: `apt-get install chromium`, or set AEBOOK_CHROMIUM")
+    _unavailable("no Chromium (Debian's `chromium`, or set AEBOOK_CHROMIUM)")
     raise AssertionError  # unreachable
 
 
-def _mathjax_dir() -> Path:
-    configured = os.environ.get("AEBOOK_MATHJAX")
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    folder = Path(configured) if configured else cache / "aebook/mathjax-3.2.2/package"
-    if not (folder / "es5" / "tex-mml-chtml.js").is_file():
-        _unavailable(f"no local MathJax 3 at {folder} (see .ci/run, or set AEBOOK_MATHJAX)")
-    return folder
+def _check_mathjax() -> None:
+    try:
+        mathjax.check(ROOT)
+    except mathjax.MathJaxError:
+        _unavailable(f"no local MathJax {mathjax.VERSION} in {mathjax.FOLDER}/")
 
 
 class Offline:
-    """Routes a browser context's requests: localhost passes, the MathJax CDN is served from
-    the local copy, everything else is refused and remembered."""
+    """Routes a browser context's requests as a machine without internet would: the site
+    (localhost, or files on disk) passes; everything else is refused and remembered."""
 
-    def __init__(self, mathjax: Path) -> None:
-        self.mathjax = mathjax.resolve()
+    def __init__(self) -> None:
         self.refused: list[str] = []
+        self.failed: list[str] = []
 
     def __call__(self, route: Any) -> None:
         url = route.request.url
         host = urllib.parse.urlsplit(url).hostname
-        if host in ("127.0.0.1", "localhost") or url.startswith(("data:", "blob:")):
+        local = host in ("127.0.0.1", "localhost") or url.startswith(("data:", "blob:", "file:"))
+        if local:
             route.continue_()
-            return
-        match = MATHJAX_CDN.match(url.split("?")[0])
-        path = (self.mathjax / match.group(1)).resolve() if match else None
-        if path is not None and self.mathjax in path.parents and path.is_file():
-            route.fulfill(
-                status=200,
-                body=path.read_bytes(),
-                headers={
-                    "Content-Type": mimetypes.guess_type(path.name)[0] or "application/javascript",
-                    "Access-Control-Allow-Origin": "*",
-                },
-            )
             return
         self.refused.append(url)
         route.abort()
+
+    def on_failed(self, request: Any) -> None:
+        """A request of the site that failed (refused ones are counted in ``refused``)."""
+        if request.url not in self.refused:
+            self.failed.append(f"{request.url} ({request.failure})")
 
 
 #: Run in the page once it has loaded: wait for MathJax and every image, then report.
@@ -124,6 +119,7 @@ INSPECT = """
   return {
     images: images.map(img => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
     typeset: typeset,
+    mathjax: (document.querySelector("script[src*='tex-mml-chtml']") || {}).src || "",
     math: math.length,
     unrendered: math.filter(el => !el.querySelector("mjx-container")).length,
     rawDisplayMath: document.body.innerText.includes("$$"),
@@ -146,6 +142,8 @@ def _jupyter_book() -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _chromium()
+    _check_mathjax()
     out = tmp_path_factory.mktemp("site")
     build = subprocess.run(
         [_jupyter_book(), "build", str(ROOT), "--path-output", str(out),
@@ -158,13 +156,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "_build" / "html"
 
 
-@pytest.fixture(scope="module")
-def server(site: Path):
-    handler = partial(QuietHandler, directory=str(site))
-    httpd = QuietServer(("127.0.0.1", 0), handler)
+def _serve(site: Path, handler_class: type[SimpleHTTPRequestHandler]):
+    httpd = QuietServer(("127.0.0.1", 0), partial(handler_class, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def server(site: Path):
+    httpd, url = _serve(site, QuietHandler)
+    yield url
     httpd.shutdown()
 
 
@@ -179,25 +181,39 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+#: How long the slow server holds back MathJax, in seconds.
+MATHJAX_DELAY = 6.0
+
+
+class SlowMathJaxHandler(QuietHandler):
+    """Serves the site, but MathJax's script only after :data:`MATHJAX_DELAY` seconds, as a
+    stalled connection would."""
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0].endswith("/mathjax/es5/tex-mml-chtml.js"):
+            time.sleep(MATHJAX_DELAY)
+        super().do_GET()
+
+
 @pytest.fixture(scope="module")
 def browser():
     chromium = _chromium()
-    mathjax = _mathjax_dir()
+    _check_mathjax()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched, mathjax
+        yield launched
         launched.close()
 
 
 def _open_tab(browser: Any, **options: Any) -> tuple[Any, Any]:
     """A new browser context with ``options`` and the offline router, and a tab in it."""
-    launched, mathjax = browser
-    context = launched.new_context(**options)
-    offline = Offline(mathjax)
+    context = browser.new_context(**options)
+    offline = Offline()
     context.route("**/*", offline)
     tab = context.new_page()
+    tab.on("requestfailed", offline.on_failed)
     tab.offline_router = offline
     return context, tab
 
@@ -255,6 +271,9 @@ def test_page_in_a_browser(name: str, server: str, page: Any) -> None:
     assert not report["anchors"], f"{name}: links to missing anchors {report['anchors']}"
     refused = page.offline_router.refused
     assert not refused, f"{name}: requests to hosts other than localhost: {refused}"
+    assert not page.offline_router.failed, f"{name}: failed requests {page.offline_router.failed}"
+    if report["math"]:
+        assert report["mathjax"].startswith(f"{server}/_static/mathjax/"), report["mathjax"]
 
     if name.startswith("notebooks/"):
         repo_url, branch = read_repository(ROOT / "_config.yml")
@@ -266,18 +285,19 @@ def test_page_in_a_browser(name: str, server: str, page: Any) -> None:
 # ------------------------------------------------------------------ interactive figures
 #: Chapter 7's latent explorer and the weights its executor run exported.
 EXPLORER_PAGE = "notebooks/07_variational"
-EXPLORER_FILE = ROOT / "_static" / "widgets" / "07_variational.json"
+EXPLORER_FILE = ROOT / "_static" / "widgets" / "07_variational.js"
 READY = "() => { const w = window.aebookWidgets && window.aebookWidgets.latent; return !!(w && (w.ready || w.error)); }"
 OUTPUT_PIXELS = """(title) => Array.from(document.querySelector(
     `canvas.aebook-output[data-panel="${title}"]`).getContext("2d")
     .getImageData(0, 0, 28, 28).data)"""
 
 
-def _open_explorer(page: Any, server: str) -> dict:
+def _open_explorer(page: Any, base: str) -> dict:
+    """Open chapter 7 at ``base`` (a server's URL, or the site's ``file://`` URL)."""
     from aebook import widgets
 
     doc = widgets.load(EXPLORER_FILE)
-    page.goto(f"{server}/{EXPLORER_PAGE}.html", wait_until="load", timeout=60_000)
+    page.goto(f"{base}/{EXPLORER_PAGE}.html", wait_until="load", timeout=60_000)
     page.wait_for_function(READY, timeout=30_000)
     assert page.evaluate("window.aebookWidgets.latent.error") is None
     return doc
@@ -343,11 +363,12 @@ CANVAS_EDGES = """() => Array.from(document.querySelectorAll(
     .map(c => c.getBoundingClientRect().right)"""
 
 
-def _open_pad(page: Any, server: str, stem: str = PADS[0]) -> dict:
+def _open_pad(page: Any, base: str, stem: str = PADS[0]) -> dict:
+    """Open a chapter with a drawing pad at ``base`` (a server's URL, or ``file://``)."""
     from aebook import widgets
 
-    doc = widgets.load(ROOT / "_static" / "widgets" / f"{stem}.json")
-    page.goto(f"{server}/notebooks/{stem}.html", wait_until="load", timeout=60_000)
+    doc = widgets.load(ROOT / "_static" / "widgets" / f"{stem}.js")
+    page.goto(f"{base}/notebooks/{stem}.html", wait_until="load", timeout=60_000)
     page.wait_for_function(PAD_READY, timeout=30_000)
     assert page.evaluate("window.aebookWidgets.drawing.error") is None
     return doc
@@ -455,3 +476,60 @@ def test_drawing_pad_on_a_phone(server: str, phone: Any) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "drawing_phone.png"))
     assert not phone.offline_router.refused, phone.offline_router.refused
+
+
+# ------------------------------------------------------------ from disk, and a slow MathJax
+#: The pages with an interactive figure, and the name each figure's state has.
+FIGURES = {EXPLORER_PAGE: "latent", **{f"notebooks/{stem}": "drawing" for stem in PADS}}
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figure_pages_work_from_disk(name: str, site: Path, page: Any) -> None:
+    """Opened as a file (``file://``), with the network refused, the formulas render and the
+    figure computes what NumPy computes."""
+    base = site.as_uri()
+    page.goto(f"{base}/{name}.html", wait_until="load", timeout=60_000)
+    report = page.evaluate(INSPECT)
+    assert report["math"] and report["typeset"] and report["unrendered"] == 0, report
+    assert report["mathjax"].startswith(f"{base}/_static/mathjax/"), report["mathjax"]
+    assert not [img["src"] for img in report["images"] if img["width"] == 0]
+    if FIGURES[name] == "latent":
+        doc = _open_explorer(page, base)
+        title = "VAE"
+        plane = page.locator(f'canvas.aebook-plane[data-panel="{title}"]')
+        plane.scroll_into_view_if_needed()
+        box = plane.bounding_box()
+        page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.6 * box["height"])
+        _check_point(page, title, doc["panels"][title], box, 0.3, 0.6)
+    else:
+        doc = _open_pad(page, base, name.split("/")[1])
+        pad = page.locator("canvas.aebook-pad")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.25 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.75 * box["height"], steps=8)
+        page.mouse.up()
+        _check_drawing(page, doc)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"file__{name.replace('/', '__')}.png"))
+    assert not page.offline_router.refused, page.offline_router.refused
+    assert not page.offline_router.failed, page.offline_router.failed
+
+
+def test_figures_do_not_wait_for_mathjax(site: Path, page: Any) -> None:
+    """With MathJax's script stalled, chapter 7's figure is ready long before the formulas."""
+    httpd, url = _serve(site, SlowMathJaxHandler)
+    try:
+        start = time.perf_counter()
+        page.goto(f"{url}/{EXPLORER_PAGE}.html", wait_until="commit", timeout=60_000)
+        page.wait_for_function(READY, timeout=30_000)
+        ready = time.perf_counter() - start
+        assert page.evaluate("window.aebookWidgets.latent.error") is None
+        assert page.evaluate("!(window.MathJax && window.MathJax.version)"), (
+            "MathJax had loaded before the figure was ready: the test proves nothing"
+        )
+        assert ready < MATHJAX_DELAY / 2, f"the figure took {ready:.1f} s"
+        page.wait_for_function("!!(window.MathJax && window.MathJax.version)", timeout=60_000)
+    finally:
+        httpd.shutdown()

@@ -154,13 +154,31 @@ def test_execute_notebook_smoke_profile_runs_in_the_notebook_folder(tmp_path, mo
     nbformat.write(nb, path)
     monkeypatch.chdir(tmp_path)  # the kernel must still start in the notebook's folder
 
+    before = path.read_bytes()
     execute_notebook(path, smoke=True)
 
     assert SMOKE not in os.environ  # restored afterwards
-    done = nbformat.read(path, as_version=4)
+    assert path.read_bytes() == before, "a trial run must never touch the notebook"
+    written = folder / "_build" / "smoke" / "chapter.ipynb"  # no repository: beside it
+    assert execute.smoke_output(path) == written
+    done = nbformat.read(written, as_version=4)
     assert stamp_of(done)["profile"] == "smoke"
     assert _stdout(done.cells[1]) == "1\n"
     assert _stdout(done.cells[2]) == "here\n"
+
+
+def test_a_smoke_run_refuses_to_overwrite_the_notebook(tmp_path):
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(_notebook("print(1)"), path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="must not overwrite"):
+        execute_notebook(path, smoke=True, output=path)
+    assert path.read_bytes() == before
+
+
+def test_smoke_runs_of_the_book_go_to_its_build_folder():
+    chapter = ROOT / "notebooks" / "01_introduction.ipynb"
+    assert execute.smoke_output(chapter) == ROOT / "_build" / "smoke" / chapter.name
 
 
 def test_execute_notebook_failing_cell_leaves_file_unchanged(tmp_path, monkeypatch):
@@ -232,8 +250,9 @@ def test_execute_notebook_writes_atomically(tmp_path, monkeypatch):
 
     monkeypatch.setattr(execute, "write_text", fail_midway)
     with pytest.raises(OSError, match="No space"):
-        execute_notebook(path, smoke=True, timeout=60)
+        execute_notebook(path, smoke=True, timeout=60, output=tmp_path / "out.ipynb")
     assert path.read_bytes() == before
+    assert not (tmp_path / "out.ipynb").exists()
 
 
 # --------------------------------------------------------------------------- command line

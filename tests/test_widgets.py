@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from aebook import widgets
 from aebook.execute import stamp_of
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPORTS = sorted((ROOT / "_static" / "widgets").glob("*.json"))
+EXPORTS = sorted((ROOT / "_static" / "widgets").glob("*.js"))
 
 
 def _decoder(hidden: int = 16, out_activation: str = "sigmoid", seed: int = 0):
@@ -40,7 +41,7 @@ def _export(tmp_path, monkeypatch, **overrides):
     )
     args.update(overrides)
     widgets.export_latent_explorer("demo", **args)
-    return tmp_path / "w" / "demo.json", args
+    return tmp_path / "w" / "demo.js", args
 
 
 def test_export_needs_the_executor(monkeypatch, capsys):
@@ -98,7 +99,7 @@ def test_drawing_pad_export_round_trip(tmp_path, monkeypatch):
     )
     errors = np.random.default_rng(0).uniform(0, 0.05, size=100)
     widgets.export_drawing_pad("pad", encoder, decoder, errors)
-    doc = widgets.load(tmp_path / "pad.json")
+    doc = widgets.load(tmp_path / "pad.js")
     assert doc["kind"] == "drawing pad" and doc["code_sha256"] == "def456"
     assert np.array_equal(doc["errors"], np.sort(errors.astype(np.float32)))
     x = np.random.default_rng(1).uniform(size=(3, 784)).astype(np.float32)
@@ -112,18 +113,45 @@ def test_drawing_pad_export_round_trip(tmp_path, monkeypatch):
 
 
 def test_load_refuses_another_format(tmp_path):
-    path = tmp_path / "x.json"
-    path.write_text(json.dumps({"format": 99}), encoding="utf-8")
+    path = tmp_path / "x.js"
+    path.write_text(widgets.script_text("x", {"format": 99}), encoding="utf-8")
     with pytest.raises(widgets.WidgetError, match="format 99"):
         widgets.load(path)
 
 
-def test_there_are_exports_to_check():
-    assert [p.name for p in EXPORTS] == [
-        "02_undercomplete.json",
-        "07_variational.json",
-        "09_applications.json",
-    ]
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"format": 1}', "not a widget file"),  # the old JSON files
+        ("/* x */\nwindow.x = {};\n{};\n", "not a widget file"),
+        (None, "malformed"),
+    ],
+)
+def test_read_document_refuses_what_is_not_a_widget_file(tmp_path, text, message):
+    path = tmp_path / "w.js"
+    if text is None:  # the right wrapper around broken JSON
+        text = widgets.script_text("w", {"a": 1}).replace('{"a":1}', '{"a":')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(widgets.WidgetError, match=message):
+        widgets.read_document(path)
+
+
+def test_a_widget_file_must_be_named_after_its_key(tmp_path):
+    path = tmp_path / "other.js"
+    path.write_text(widgets.script_text("w", {"format": 1}), encoding="utf-8")
+    with pytest.raises(widgets.WidgetError, match="not a widget file for 'other'"):
+        widgets.read_document(path)
+    with pytest.raises(widgets.WidgetError, match="letters, digits"):
+        widgets.script_text('x"];alert(1);//', {})
+
+
+def test_every_widget_page_has_its_file():
+    """Each figure's ``data-src`` names a committed export, and each export has its figure."""
+    named = set()
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        text = notebook.read_text(encoding="utf-8")
+        named |= set(re.findall(r'data-src=\\"\.\./_static/widgets/([\w-]+\.js)\\"', text))
+    assert named == {p.name for p in EXPORTS}
 
 
 @pytest.mark.parametrize("path", EXPORTS, ids=[p.name for p in EXPORTS])
