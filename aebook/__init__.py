@@ -1,7 +1,8 @@
-"""aebook: the small helper package behind the executable book on autoencoders.
+"""aebook: the reader's library of the executable book on autoencoders.
 
 The notebooks keep the models, losses and training loops where the reader sees them;
-this package does the plumbing they share:
+this package does the plumbing they share, and nothing else (the book's own toolchain,
+``booktools``, lives apart and is never installed with it):
 
 * :mod:`aebook.data` - verified MNIST / Fashion-MNIST loading (offline mirror or Keras)
   and small transforms (:func:`scale`, :func:`flatten`, :func:`to_images`, :func:`add_noise`);
@@ -14,10 +15,8 @@ this package does the plumbing they share:
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
   :func:`stop_at`, which stops training once a held-out loss reaches a target;
-* :mod:`aebook.widgets` - the site's interactive figures: decoders exported by the executor;
-* :mod:`aebook.record` - :func:`record` headline numbers in myst-nb's glue format;
-* :mod:`aebook.execute` - the executor that runs and stamps the committed notebooks;
-* :mod:`aebook.results` - the book's results page, generated from the recorded numbers.
+* :mod:`aebook.widgets` - the site's interactive figures: models described for the browser;
+* :mod:`aebook.glue` - :func:`record` headline numbers in myst-nb's glue format.
 """
 
 from __future__ import annotations
@@ -39,10 +38,11 @@ _API = {
     "flatten": "data",
     "load": "data",
     "load_splits": "data",
-    "JpegResult": "jpeg",
-    "jpeg_roundtrip": "jpeg",
     "scale": "data",
     "to_images": "data",
+    "record": "glue",
+    "JpegResult": "jpeg",
+    "jpeg_roundtrip": "jpeg",
     "NeighbourRanks": "metrics",
     "Scores": "metrics",
     "bce": "metrics",
@@ -61,57 +61,11 @@ _API = {
     "profile_name": "profile",
     "setup": "profile",
     "subset": "profile",
-    "read_records": "record",
-    "record": "record",
 }
-_SUBMODULES = {
-    "callbacks",
-    "data",
-    "execute",
-    "jpeg",
-    "metrics",
-    "plots",
-    "profile",
-    "record",
-    "results",
-    "widgets",
-}
+#: The submodules, reachable as attributes (``aebook.widgets``); none shares a name of the API.
+_SUBMODULES = frozenset(_API.values()) | {"widgets"}
 
-__all__ = [
-    "__version__",
-    "CLASS_NAMES",
-    "DataError",
-    "JpegResult",
-    "NeighbourRanks",
-    "Run",
-    "Scores",
-    "add_noise",
-    "bce",
-    "autoencoder_diagram",
-    "compare_rows",
-    "epochs",
-    "examples_per_class",
-    "flatten",
-    "image_grid",
-    "is_smoke",
-    "jpeg_roundtrip",
-    "load",
-    "load_splits",
-    "mean_image_baseline",
-    "mse",
-    "plot_history",
-    "profile_name",
-    "progress",
-    "psnr",
-    "read_records",
-    "record",
-    "scale",
-    "scores",
-    "setup",
-    "stop_at",
-    "subset",
-    "to_images",
-]
+__all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
@@ -141,6 +95,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         scale,
         to_images,
     )
+    from .glue import record
     from .jpeg import JpegResult, jpeg_roundtrip
     from .metrics import NeighbourRanks, Scores, bce, mean_image_baseline, mse, psnr, scores
     from .plots import (
@@ -151,4 +106,3 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         plot_history,
     )
     from .profile import Run, epochs, is_smoke, profile_name, setup, subset
-    from .record import read_records, record

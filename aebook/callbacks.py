@@ -15,7 +15,7 @@ def progress(every: int = 10) -> Any:
     The first and the last epoch are always printed, so a two-epoch smoke run shows both.
     Use it with ``verbose=0``: ``model.fit(..., verbose=0, callbacks=[aebook.progress()])``.
     """
-    import keras
+    import keras  # lazy: after aebook.setup() has configured TensorFlow
 
     if not isinstance(every, int) or isinstance(every, bool) or every < 1:
         raise ValueError(f"progress(every=) must be a positive int, got {every!r}")
@@ -44,7 +44,7 @@ def stop_at(target: float, monitor: str = "val_loss") -> Any:
     ``stopped_epoch`` is the (1-based) epoch at which the target was reached, or ``None``
     if training ran all its epochs without reaching it.
     """
-    import keras
+    import keras  # lazy: after aebook.setup() has configured TensorFlow
 
     if isinstance(target, bool) or not isinstance(target, (int, float)):
         raise TypeError(f"stop_at(target=) must be a number, got {target!r}")

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .profile import subset
+
 __all__ = [
     "CLASS_NAMES",
     "DATASETS",
@@ -324,7 +326,7 @@ def _writable_uint8(a: object, what: str) -> np.ndarray:
 
 
 def _load_keras(name: str) -> Arrays:
-    import keras  # imported lazily: the mirror path needs no Keras
+    import keras  # lazy: the mirror path needs no Keras
 
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}
     try:
@@ -422,8 +424,6 @@ def load_splits(
     set included) and the first ``smoke_test`` test images are kept, as by
     :func:`aebook.subset`; the full profile keeps everything.
     """
-    from .profile import subset
-
     for arg, value in [
         ("validation", validation),
         ("smoke_train", smoke_train),

@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from .data import check_unit_float
 
@@ -72,7 +73,6 @@ def jpeg_roundtrip(x: np.ndarray, quality: int) -> JpegResult:
     they are rounded to 8 bits first (exact for MNIST and Fashion-MNIST, which are 8-bit).
     Returns the decoded images in ``x``'s shape and the bits each image took.
     """
-    from PIL import Image
 
     if not isinstance(quality, int) or isinstance(quality, bool) or not 1 <= quality <= 95:
         raise ValueError(f"quality must be an int from 1 to 95, got {quality!r}")

@@ -131,6 +131,7 @@ class NeighbourRanks:
             )
         if not np.all(np.isfinite(x)):
             raise ValueError("NeighbourRanks: the points contain NaN or infinity")
+        # lazy: scikit-learn takes a second to import
         from sklearn.metrics import pairwise_distances
 
         n = len(x)
@@ -145,6 +146,7 @@ class NeighbourRanks:
 
     def trustworthiness(self, embedding: np.ndarray, k: int = 5) -> float:
         """$T(k)$ of ``embedding``, a map of the same points in the same order."""
+        # lazy: scikit-learn takes a second to import
         from sklearn.neighbors import NearestNeighbors
 
         if not isinstance(embedding, np.ndarray) or embedding.ndim != 2:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Polygon
 
 __all__ = [
     "autoencoder_diagram",
@@ -50,7 +52,6 @@ def compare_rows(
     ``rows`` maps a row label to images, e.g. ``{"original": x, "reconstruction": x_hat}``
     or ``{"noisy": x_noisy, "denoised": x_den, "clean": x}``.
     """
-    import matplotlib.pyplot as plt
 
     if not rows:
         raise ValueError("compare_rows needs at least one row")
@@ -88,7 +89,6 @@ def image_grid(
     largest absolute value and drawn on [-1, 1] with ``cmap``, which must then be a
     diverging map (e.g. ``"RdBu_r"``) so that zero sits at its centre.
     """
-    import matplotlib.pyplot as plt
 
     x = _as_images(images, "images")
     if signed:
@@ -134,7 +134,6 @@ def examples_per_class(
     title: str | None = None,
 ) -> Any:
     """A row of the first ``per_class`` images of every class, labelled with its name."""
-    import matplotlib.pyplot as plt
 
     imgs = _as_images(x, "x")
     y = np.asarray(y)
@@ -185,7 +184,6 @@ def plot_history(
 
     Solid lines are the first key (training), dashed the others (e.g. validation).
     """
-    import matplotlib.pyplot as plt
 
     if isinstance(histories, Mapping) and not histories:
         raise ValueError("plot_history needs a History or a non-empty {label: History} mapping")
@@ -239,8 +237,6 @@ def autoencoder_diagram(
     ``x_hat = g(h)``, with ``note`` underneath. ``x`` and ``x_hat`` are one image each (784
     values, (28, 28) or (28, 28, 1)) in [0, 1] or uint8 0-255; ``code`` is a 1-D array.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Polygon
 
     images = [_as_images(np.asarray(v)[None], name)[0] for v, name in ((x, "x"), (x_hat, "x_hat"))]
     code = np.asarray(code, dtype=float)

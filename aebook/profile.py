@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .glue import record
+
 __all__ = [
     "SMOKE_ENV",
     "SMOKE_EPOCHS",
@@ -97,8 +99,6 @@ class Run:
 
     def finish(self) -> None:
         """Print the chapter's wall time and record it as ``wall_time_s``."""
-        from .record import record
-
         seconds = self.elapsed()
         print(f"Wall time of this chapter: {seconds:.0f} s ({self.profile} profile)")
         record("wall_time_s", round(seconds, 1))
@@ -136,7 +136,7 @@ def _quiet_tensorflow() -> None:
 
 
 def _style_matplotlib() -> None:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: only when setup() styles the plots
 
     plt.rcParams.update(
         {
@@ -154,7 +154,7 @@ def _style_matplotlib() -> None:
 
 def _devices() -> str:
     try:
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: setup() silences it first
     except ImportError:
         return f"CPU ({os.cpu_count()} cores)"
     gpus = tf.config.list_physical_devices("GPU")
@@ -176,14 +176,14 @@ def setup(seed: int = 0) -> Run:
     profile = profile_name()
     _quiet_tensorflow()
     with _native_stderr_silenced():
-        import keras
+        import keras  # lazy: setup() silences it first
 
         devices = _devices()  # initialises the devices, which logs natively too
 
     keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and the backend
     versions = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: setup() silences it first
 
         tf.config.experimental.enable_op_determinism()
         tf.get_logger().setLevel("ERROR")

@@ -1,21 +1,18 @@
-"""Trained models for the site's interactive figures: export them, read them, run them.
+"""Trained models for the site's interactive figures, described for the reader's browser.
 
 The book's pages run small models in the reader's browser (``_static/aebook-widgets.js``):
 move the pointer over a 2-D latent space and the decoder draws the image for that point
 (chapter 7); draw a digit and the autoencoder reconstructs it and scores its error
-(chapter 2).
-The weights come from the chapter's own full-profile run. When the book's executor
-(:mod:`aebook.execute`) runs a chapter, it tells the kernel the chapter's code hash and where
-the site's static files live (``AEBOOK_CODE_SHA256`` and ``AEBOOK_WIDGET_DIR``), and
-:func:`export_latent_explorer` and :func:`export_drawing_pad` write the models there, stamped with that hash; a test fails when a
-chapter's code changes and its export is not redone. Run anywhere else (Colab, Jupyter,
-the tests), they write nothing and say so.
+(chapters 2 and 9). The weights come from the chapter's own full-profile run: when the
+book's executor (``booktools.execute``) runs a chapter, it tells the kernel the chapter's
+code hash and a staging folder (``AEBOOK_CODE_SHA256`` and ``AEBOOK_WIDGET_DIR``), and
+:func:`export_latent_explorer` and :func:`export_drawing_pad` describe the models there as
+JSON, stamped with that hash; the executor publishes them as the site's weights files
+(``booktools.widgets``). Run anywhere else (Colab, Jupyter, the tests), they write nothing
+and say so.
 
-The file is a short script, ``_static/widgets/NAME.js``, that stores one JSON document as
-``window.aebookWidgetFiles["NAME"]``: the page includes it with a ``<script>`` element rather
-than fetching it, so the figures work from disk (``file://``) as well as from a server. Weights are stored as float16 (base64), half the size of float32; :func:`load` returns them as the float32 arrays the browser
-computes with, and :func:`forward` is the same forward pass in NumPy, for the tests. (In
-base64 the float16 weights of two 200,000-parameter decoders take about 1.1 MB.)
+Weights are stored as float16 (base64), half the size of float32. (In base64 the float16
+weights of two 200,000-parameter decoders take about 1.1 MB.)
 """
 
 from __future__ import annotations
@@ -24,13 +21,11 @@ import base64
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from .atomic import write_text
 
 __all__ = [
     "ACTIVATIONS",
@@ -39,20 +34,14 @@ __all__ = [
     "dense_layers",
     "export_drawing_pad",
     "export_latent_explorer",
-    "forward",
-    "load",
-    "read_document",
-    "script_text",
 ]
 
 #: The version of the file format, written into every file.
 FORMAT = 1
 #: The activations the browser's forward pass implements.
 ACTIVATIONS = ("linear", "relu", "sigmoid")
-#: The first two lines of every widget file; the third is the JSON document and a ``;``.
-_HEADER = "/* Weights of one of the book's interactive figures, written by aebook.widgets. */"
-_ASSIGN = '(window.aebookWidgetFiles = window.aebookWidgetFiles || {{}})["{name}"] ='
-_NAME = re.compile(r"[A-Za-z0-9_-]+")
+#: What a widget name may be: it becomes a file name and a JavaScript string.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 CODE_ENV = "AEBOOK_CODE_SHA256"
 DIR_ENV = "AEBOOK_WIDGET_DIR"
 
@@ -63,16 +52,6 @@ class WidgetError(ValueError):
 
 def _b64(a: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
-
-
-def _unb64(text: str, dtype: str, shape: Sequence[int]) -> np.ndarray:
-    raw = base64.b64decode(text.encode("ascii"), validate=True)
-    a = np.frombuffer(raw, dtype=dtype)
-    if a.size != int(np.prod(shape)):
-        raise WidgetError(
-            f"expected {int(np.prod(shape))} values of shape {tuple(shape)}, got {a.size}"
-        )
-    return a.reshape(shape)
 
 
 def dense_layers(model: Any) -> list[dict[str, Any]]:
@@ -130,23 +109,14 @@ def _encode_layers(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def script_text(name: str, doc: Mapping[str, Any]) -> str:
-    """The widget file for ``doc``: a script that stores it as ``aebookWidgetFiles[name]``.
-
-    A script, not a JSON file the page fetches, so that the figures also work when a page
-    is opened from disk (``file://``), where browsers refuse ``fetch``.
-    """
-    if not _NAME.fullmatch(name):
-        raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
-    payload = json.dumps(doc, separators=(",", ":"))
-    return f"{_HEADER}\n{_ASSIGN.format(name=name)}\n{payload};\n"
-
-
 def _write(folder: Path, name: str, doc: dict[str, Any]) -> None:
-    path = folder / f"{name}.js"
+    """Hand ``doc`` to the executor: JSON in its staging folder, which it publishes."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
+    path = folder / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text(path, script_text(name, doc))
-    print(f"interactive figure: {path.name}, {path.stat().st_size / 1e6:.2f} MB")
+    path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+    print(f"interactive figure: {name}, {path.stat().st_size / 1e6:.2f} MB")
 
 
 def export_latent_explorer(
@@ -225,71 +195,3 @@ def export_drawing_pad(name: str, encoder: Any, decoder: Any, test_errors: np.nd
         "errors": _b64(errors, "<f4"),
     }
     _write(folder, name, doc)
-
-
-def _decode_layers(layers: list[dict[str, Any]], path: Any) -> None:
-    for layer in layers:
-        shape = layer["shape"]
-        layer["kernel"] = _unb64(layer["kernel"], "<f2", shape).astype(np.float32)
-        layer["bias"] = _unb64(layer["bias"], "<f2", (shape[1],)).astype(np.float32)
-        if layer["activation"] not in ACTIVATIONS:
-            raise WidgetError(f"{path}: unknown activation {layer['activation']!r}")
-
-
-def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The JSON document inside a widget file (see :func:`script_text`), arrays still encoded.
-
-    The file must be named after the key it assigns (``NAME.js`` sets ``["NAME"]``), which
-    is how the page finds it.
-    """
-    path = Path(path)
-    lines = path.read_text(encoding="utf-8").split("\n")
-    assign = _ASSIGN.format(name=path.stem)
-    if len(lines) != 4 or lines[0] != _HEADER or lines[1] != assign or lines[3] != "":
-        raise WidgetError(
-            f"{path}: not a widget file for {path.stem!r} (expected the header, "
-            f"`{assign}`, one line of JSON and a final newline); re-run the chapter with "
-            "`python -m aebook.execute` to write it again"
-        )
-    if not lines[2].endswith(";"):
-        raise WidgetError(f"{path}: the JSON line must end with ';'")
-    try:
-        doc = json.loads(lines[2][:-1])
-    except json.JSONDecodeError as exc:
-        raise WidgetError(f"{path}: the JSON document is malformed ({exc})") from exc
-    if not isinstance(doc, dict):
-        raise WidgetError(f"{path}: the document is not a JSON object")
-    return doc
-
-
-def load(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A widget file with its arrays decoded (weights as float32 from float16)."""
-    doc = read_document(path)
-    if doc.get("format") != FORMAT:
-        raise WidgetError(f"{path}: format {doc.get('format')!r}, expected {FORMAT}")
-    if doc.get("kind") == "latent explorer":
-        n = doc["n_points"]
-        doc["labels"] = _unb64(doc["labels"], "u1", (n,))
-        for panel in doc["panels"].values():
-            panel["points"] = _unb64(panel["points"], "<f2", (n, 2)).astype(np.float32)
-            _decode_layers(panel["layers"], path)
-    elif doc.get("kind") == "drawing pad":
-        doc["errors"] = _unb64(doc["errors"], "<f4", (doc["n_errors"],))
-        _decode_layers(doc["encoder"], path)
-        _decode_layers(doc["decoder"], path)
-    else:
-        raise WidgetError(f"{path}: unknown kind {doc.get('kind')!r}")
-    return doc
-
-
-def forward(layers: Sequence[Mapping[str, Any]], z: np.ndarray) -> np.ndarray:
-    """The browser's forward pass in NumPy (float32), for a batch of rows ``z``."""
-    h = np.asarray(z, dtype=np.float32)
-    for layer in layers:
-        h = h @ layer["kernel"] + layer["bias"]
-        if layer["activation"] == "relu":
-            h = np.maximum(h, 0)
-        elif layer["activation"] == "sigmoid":
-            with np.errstate(over="ignore"):  # exp(-h) = inf gives 0, as in the browser
-                h = 1 / (1 + np.exp(-h))
-    return h.astype(np.float32)

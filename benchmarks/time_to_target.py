@@ -32,7 +32,7 @@ from the repository's root on an otherwise idle machine::
     python benchmarks/time_to_target.py --models ch2,ch5 --seeds 0           # a subset
 
 It writes ``benchmarks/results/time_to_target.json`` (with the machine and the library
-versions); ``python -m aebook.results`` turns that into the table on the results page.
+versions); ``python -m booktools.results`` turns that into the table on the results page.
 """
 
 from __future__ import annotations
@@ -460,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         report["models"] = [merged[k] for k in order if k in merged]
         report["wall_seconds"] = round(old["wall_seconds"] + report["wall_seconds"], 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    from aebook.atomic import write_text
+    from booktools.atomic import write_text
 
     write_text(args.out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {args.out} in {report['wall_seconds']:.0f} s")

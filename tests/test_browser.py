@@ -35,9 +35,8 @@ from typing import Any
 
 import pytest
 
-from aebook import manifest
-from aebook.execute import read_repository
-from booktools import mathjax
+from booktools import manifest, mathjax, widgets
+from booktools.repository import read_repository
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -294,7 +293,6 @@ OUTPUT_PIXELS = """(title) => Array.from(document.querySelector(
 
 def _open_explorer(page: Any, base: str) -> dict:
     """Open chapter 7 at ``base`` (a server's URL, or the site's ``file://`` URL)."""
-    from aebook import widgets
 
     doc = widgets.load(EXPLORER_FILE)
     page.goto(f"{base}/{EXPLORER_PAGE}.html", wait_until="load", timeout=60_000)
@@ -305,8 +303,6 @@ def _open_explorer(page: Any, base: str) -> dict:
 
 def _check_point(page: Any, title: str, panel: dict, box: dict, fx: float, fy: float) -> None:
     import numpy as np
-
-    from aebook import widgets
 
     last = page.evaluate("window.aebookWidgets.latent.last")
     assert last["panel"] == title
@@ -365,7 +361,6 @@ CANVAS_EDGES = """() => Array.from(document.querySelectorAll(
 
 def _open_pad(page: Any, base: str, stem: str = PADS[0]) -> dict:
     """Open a chapter with a drawing pad at ``base`` (a server's URL, or ``file://``)."""
-    from aebook import widgets
 
     doc = widgets.load(ROOT / "_static" / "widgets" / f"{stem}.js")
     page.goto(f"{base}/notebooks/{stem}.html", wait_until="load", timeout=60_000)
@@ -377,8 +372,6 @@ def _open_pad(page: Any, base: str, stem: str = PADS[0]) -> dict:
 def _check_drawing(page: Any, doc: dict) -> dict:
     """The pad's code, reconstruction, error and percentile against NumPy's, for its input."""
     import numpy as np
-
-    from aebook import widgets
 
     state = page.evaluate("window.aebookWidgets.drawing")
     x = np.array(state["input"], dtype=np.float32)[None]

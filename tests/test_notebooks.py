@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aebook import manifest
-from aebook.execute import (
-    BOOTSTRAP_TAG,
-    BOOTSTRAP_TAGS,
-    bootstrap_source,
-    code_sha256,
-    outputs_sha256,
-    read_repository,
-    stamp_of,
-)
-from aebook.record import read_records
+from booktools import manifest
+from booktools.repository import BOOTSTRAP_TAG, BOOTSTRAP_TAGS, bootstrap_source, read_repository
+from booktools.stamp import code_sha256, outputs_sha256, stamp_of
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -141,7 +133,7 @@ def test_bootstrap_cell_follows_config(path: Path) -> None:
     first = code[0]
     assert BOOTSTRAP_TAG in first["metadata"].get("tags", []), "first code cell: Colab set-up"
     assert first["metadata"]["tags"] == BOOTSTRAP_TAGS
-    assert _source(first) == expected, "run `python -m aebook.execute` to re-sync it"
+    assert _source(first) == expected, "run `python -m booktools.execute` to re-sync it"
     assert f"git+{url}@{branch}" in expected
     code_lines = [ln for ln in _source(first).splitlines() if not ln.lstrip().startswith("#")]
     assert "tensorflow" not in "\n".join(code_lines).lower(), "never reinstall TensorFlow in Colab"
@@ -182,15 +174,15 @@ def test_no_legacy_keras(path: Path) -> None:
 def test_committed_outputs_are_fresh_full_profile(path: Path) -> None:
     nb = _load(path)
     stamp = stamp_of(nb)
-    assert stamp, f"{path.name} was not executed by `python -m aebook.execute`"
+    assert stamp, f"{path.name} was not executed by `python -m booktools.execute`"
     assert stamp["profile"] == "full", f"{path.name} carries {stamp['profile']}-profile outputs"
     assert stamp["code_sha256"] == code_sha256(nb), (
         f"{path.name}: code changed since its outputs were produced; re-run "
-        f"`python -m aebook.execute notebooks/{path.name}`"
+        f"`python -m booktools.execute notebooks/{path.name}`"
     )
     assert stamp.get("outputs_sha256") == outputs_sha256(nb), (
         f"{path.name}: its outputs differ from those the executor wrote (edited, deleted or "
-        f"from another run); re-run `python -m aebook.execute notebooks/{path.name}`"
+        f"from another run); re-run `python -m booktools.execute notebooks/{path.name}`"
     )
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     for i, cell in enumerate(code):
@@ -208,8 +200,26 @@ def test_committed_outputs_are_fresh_full_profile(path: Path) -> None:
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: Path(c.file).name)
 def test_records_and_targets_of_the_committed_run(chapter: manifest.Chapter) -> None:
-    problems = manifest.check(chapter, read_records(ROOT / chapter.file))
+    problems = manifest.check_notebook(chapter, ROOT / chapter.file)
     assert not problems, "\n".join(problems)
+
+
+def test_a_chapter_missing_a_record_fails_naming_it(tmp_path: Path) -> None:
+    """Delete one record that the prose quotes (and nothing else reads) from a committed
+    chapter: the check names the chapter and the record."""
+    chapter = next(c for c in CHAPTERS if c.stem == "02_undercomplete")
+    nb = json.loads((ROOT / chapter.file).read_text(encoding="utf-8"))
+    quoted_only = sorted(manifest.glue_keys(nb) - chapter.required_records())
+    assert quoted_only, "chapter 2's prose quotes records that no target or row reads"
+    name = quoted_only[0]
+    for cell in nb["cells"]:
+        cell["outputs"] = [
+            o for o in cell.get("outputs", [])
+            if o.get("metadata", {}).get("scrapbook", {}).get("name") != name
+        ]  # fmt: skip
+    path = tmp_path / "02_undercomplete.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert manifest.check_notebook(chapter, path) == [f"{chapter.file} does not record {name!r}"]
 
 
 #: The book's time budget on a 2-core CPU (DEVELOPERS.md): per chapter and for the book.

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from aebook import widgets
-from aebook.execute import stamp_of
+from booktools import widgets as site_widgets
+from booktools.stamp import stamp_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = sorted((ROOT / "_static" / "widgets").glob("*.js"))
@@ -41,7 +42,9 @@ def _export(tmp_path, monkeypatch, **overrides):
     )
     args.update(overrides)
     widgets.export_latent_explorer("demo", **args)
-    return tmp_path / "w" / "demo.js", args
+    published = site_widgets.publish(tmp_path / "w", tmp_path / "site")
+    assert published == [tmp_path / "site" / "demo.js"]
+    return published[0], args
 
 
 def test_export_needs_the_executor(monkeypatch, capsys):
@@ -53,7 +56,7 @@ def test_export_needs_the_executor(monkeypatch, capsys):
 
 def test_export_load_and_forward_round_trip(tmp_path, monkeypatch):
     path, args = _export(tmp_path, monkeypatch)
-    doc = widgets.load(path)
+    doc = site_widgets.load(path)
     assert doc["code_sha256"] == "abc123" and doc["n_points"] == 50
     assert np.array_equal(doc["labels"], args["labels"].astype(np.uint8))
     z = np.array([[0.0, 0.0], [1.5, -2.0], [-3.0, 3.0]], dtype=np.float32)
@@ -66,7 +69,7 @@ def test_export_load_and_forward_round_trip(tmp_path, monkeypatch):
             kernel = keras_layer.get_weights()[0]
             assert np.array_equal(layer["kernel"], kernel.astype(np.float16).astype(np.float32))
         expected = model.predict(z, verbose=0)
-        assert np.max(np.abs(widgets.forward(panel["layers"], z) - expected)) < 5e-3
+        assert np.max(np.abs(site_widgets.forward(panel["layers"], z) - expected)) < 5e-3
 
 
 def test_export_refuses_what_the_browser_cannot_run(tmp_path, monkeypatch):
@@ -99,12 +102,14 @@ def test_drawing_pad_export_round_trip(tmp_path, monkeypatch):
     )
     errors = np.random.default_rng(0).uniform(0, 0.05, size=100)
     widgets.export_drawing_pad("pad", encoder, decoder, errors)
-    doc = widgets.load(tmp_path / "pad.js")
+    assert [p.name for p in tmp_path.iterdir()] == ["pad.json"]  # staged for the executor
+    (path,) = site_widgets.publish(tmp_path, tmp_path / "site")
+    doc = site_widgets.load(path)
     assert doc["kind"] == "drawing pad" and doc["code_sha256"] == "def456"
     assert np.array_equal(doc["errors"], np.sort(errors.astype(np.float32)))
     x = np.random.default_rng(1).uniform(size=(3, 784)).astype(np.float32)
     expected = decoder.predict(encoder.predict(x, verbose=0), verbose=0)
-    got = widgets.forward(doc["decoder"], widgets.forward(doc["encoder"], x))
+    got = site_widgets.forward(doc["decoder"], site_widgets.forward(doc["encoder"], x))
     assert np.max(np.abs(got - expected)) < 5e-3
     with pytest.raises(widgets.WidgetError, match="784"):
         widgets.export_drawing_pad("pad", decoder, encoder, errors)
@@ -114,9 +119,9 @@ def test_drawing_pad_export_round_trip(tmp_path, monkeypatch):
 
 def test_load_refuses_another_format(tmp_path):
     path = tmp_path / "x.js"
-    path.write_text(widgets.script_text("x", {"format": 99}), encoding="utf-8")
+    path.write_text(site_widgets.script_text("x", {"format": 99}), encoding="utf-8")
     with pytest.raises(widgets.WidgetError, match="format 99"):
-        widgets.load(path)
+        site_widgets.load(path)
 
 
 @pytest.mark.parametrize(
@@ -130,19 +135,19 @@ def test_load_refuses_another_format(tmp_path):
 def test_read_document_refuses_what_is_not_a_widget_file(tmp_path, text, message):
     path = tmp_path / "w.js"
     if text is None:  # the right wrapper around broken JSON
-        text = widgets.script_text("w", {"a": 1}).replace('{"a":1}', '{"a":')
+        text = site_widgets.script_text("w", {"a": 1}).replace('{"a":1}', '{"a":')
     path.write_text(text, encoding="utf-8")
     with pytest.raises(widgets.WidgetError, match=message):
-        widgets.read_document(path)
+        site_widgets.read_document(path)
 
 
 def test_a_widget_file_must_be_named_after_its_key(tmp_path):
     path = tmp_path / "other.js"
-    path.write_text(widgets.script_text("w", {"format": 1}), encoding="utf-8")
+    path.write_text(site_widgets.script_text("w", {"format": 1}), encoding="utf-8")
     with pytest.raises(widgets.WidgetError, match="not a widget file for 'other'"):
-        widgets.read_document(path)
+        site_widgets.read_document(path)
     with pytest.raises(widgets.WidgetError, match="letters, digits"):
-        widgets.script_text('x"];alert(1);//', {})
+        site_widgets.script_text('x"];alert(1);//', {})
 
 
 def test_every_widget_page_has_its_file():
@@ -159,10 +164,10 @@ def test_committed_exports_are_fresh_and_small(path: Path):
     notebook = ROOT / "notebooks" / f"{path.stem}.ipynb"
     assert notebook.is_file(), f"{path.name} belongs to no chapter"
     stamp = stamp_of(json.loads(notebook.read_text(encoding="utf-8")))
-    doc = widgets.load(path)
+    doc = site_widgets.load(path)
     assert doc["code_sha256"] == stamp["code_sha256"], (
         f"{path.name} was exported by another version of {notebook.name}: re-execute it with "
-        "`python -m aebook.execute`"
+        "`python -m booktools.execute`"
     )
     # float16 weights in base64: two 200,000-parameter decoders and their codes, 1.2 MB
     assert path.stat().st_size < 1_500_000, f"{path.name} is {path.stat().st_size:,} bytes"

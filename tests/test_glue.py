@@ -1,4 +1,4 @@
-"""Unit tests of aebook.record: validation, the glue output, and reading records back."""
+"""aebook.record (aebook.glue): validation, the glue output; booktools.records reads it back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from nbformat import v4
 
 import aebook
-from aebook.record import GLUE_PREFIX, read_records, record
+from aebook.glue import GLUE_PREFIX, record
+from booktools.records import read_records
 
 TEXT_KEY = GLUE_PREFIX + "text/plain"
 
@@ -43,6 +44,27 @@ def test_record_outside_ipython_does_nothing(capsys):
     assert capsys.readouterr() == ("", "")
 
 
+def test_record_takes_one_value_or_many_and_checks_all_first():
+    record("a", 1.0)
+    record(a=1.0, b=2, label="x")
+    for bad in [lambda: record(), lambda: record("a"), lambda: record("a", 1.0, b=2)]:
+        with pytest.raises(TypeError, match="record\\(name, value\\) or record\\(name=value"):
+            bad()
+    with pytest.raises(ValueError, match="'b'.*non-finite"):
+        record(a=1.0, b=float("nan"))
+
+
+def test_record_stays_the_function_whatever_is_imported():
+    """The module is ``aebook.glue``: importing it never replaces ``aebook.record``."""
+    import importlib
+
+    importlib.import_module("aebook.glue")
+    namespace: dict = {}
+    exec("from aebook import *", namespace)
+    assert namespace["record"] is aebook.record is record
+    assert callable(aebook.record)
+
+
 # --------------------------------------------------------------------------- in IPython
 @pytest.fixture
 def ipython_shell():
@@ -61,8 +83,7 @@ def test_record_in_ipython_emits_glue_output(ipython_shell):
 
     with capture_output() as captured:
         record("test_bce", np.float32(0.125))
-        record("n_params", np.int64(784))
-        record("best_model", "conv")
+        record(n_params=np.int64(784), best_model="conv")
     assert len(captured.outputs) == 3
     values = {}
     for out in captured.outputs:
@@ -168,4 +189,3 @@ def test_record_round_trip_through_a_real_kernel(tmp_path):
     found = read_records(path)
     assert found == {"test_bce": 0.0731, "n_params": 50240, "best_model": "dense"}
     assert isinstance(found["n_params"], int)
-    assert aebook.read_records is read_records

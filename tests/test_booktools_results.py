@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from aebook import manifest
-from aebook.manifest import Measure
-from aebook.record import GLUE_PREFIX
-from aebook.results import (
+from aebook.glue import GLUE_PREFIX
+from booktools import manifest
+from booktools.manifest import Measure
+from booktools.results import (
     Row,
     collect,
     collect_measures,
@@ -30,12 +30,8 @@ def test_committed_generated_pages_match_the_manifest_and_notebooks() -> None:
     assert write(ROOT, check=True), (
         "a generated page (book/results.md, book/results.svg, or the chapter tables of "
         "README.md, book/index.md, book/teaching.md) disagrees with book/chapters.yml or the "
-        "notebooks: run `python -m aebook.results` and commit the result"
+        "notebooks: run `python -m booktools.results` and commit the result"
     )
-
-
-def test_results_page_is_in_the_toc() -> None:
-    assert "file: book/results" in (ROOT / "_toc.yml").read_text(encoding="utf-8")
 
 
 def test_results_rows_come_from_the_manifest() -> None:
@@ -173,7 +169,7 @@ def test_chart_is_deterministic_svg(chapters: Path) -> None:
 
 def test_missing_record_names_the_notebook_and_the_fix(chapters: Path) -> None:
     rows = (Row("model A", "02_b", "MNIST", "bce", "no_such_key"),)
-    with pytest.raises(KeyError, match=r"02_b.ipynb records no 'no_such_key'.*aebook.execute"):
+    with pytest.raises(KeyError, match=r"02_b.ipynb records no 'no_such_key'.*booktools.execute"):
         collect(chapters, rows)
 
 
@@ -231,7 +227,7 @@ REPORT = {
 
 
 def test_time_to_target_table() -> None:
-    from aebook.results import render_time_to_target
+    from booktools.results import render_time_to_target
 
     text = render_time_to_target(REPORT)
     assert "median over the seeds listed" in text and "tensorflow 2.21.0" in text

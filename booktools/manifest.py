@@ -1,13 +1,15 @@
 """The chapter manifest, ``book/chapters.yml``: each chapter's facts in one place.
 
-A chapter's number, file, title, summary, reading time, the numbers it must record, its
-full-profile targets and its rows on the results page (models, and measures of other tasks) live in the manifest; its run time
+A chapter's number, file, title, summary, reading time, its full-profile targets and its
+rows on the results page (models, and measures of other tasks) live in the manifest; the
+numbers it must record follow from those and from the names its prose quotes; its run time
 lives in the stamp the executor writes into the notebook. Everything else is generated
-from the two (:mod:`aebook.results` writes the pages) and checked by the tests:
+from the two (:mod:`booktools.results` writes the pages) and checked by the tests:
 
 * :func:`load` reads and validates the manifest;
-* :func:`check` compares a notebook's recorded numbers with its chapter's records and
-  targets (the executor and the hygiene tests call it);
+* :func:`check` compares a notebook's recorded numbers with what its chapter needs (targets,
+  results rows, measures, the prose's glue: :func:`glue_keys`) and with its targets (the
+  executor and the hygiene tests call it);
 * :func:`chapter_table`, :func:`teaching_table` and :func:`replace_generated` build the
   chapter tables of ``README.md``, ``book/index.md`` and ``book/teaching.md``.
 
@@ -21,10 +23,16 @@ import json
 import math
 import operator
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+from .records import records_of
+from .stamp import stamp_of
 
 __all__ = [
     "MANIFEST",
@@ -123,7 +131,6 @@ class Chapter:
     title: str
     summary: str
     reading_minutes: int
-    records: tuple[str, ...]
     targets: tuple[Target, ...] = ()
     results: tuple[ResultRow, ...] = field(default_factory=tuple)
     measures: tuple[Measure, ...] = field(default_factory=tuple)
@@ -132,11 +139,10 @@ class Chapter:
     def stem(self) -> str:
         return Path(self.file).stem
 
-    @property
-    def required_records(self) -> set[str]:
-        """What the notebook must record: the listed names, ``wall_time_s`` and every
-        name a target or a results row reads."""
-        needed = {*self.records, "wall_time_s"}
+    def required_records(self, glued: Iterable[str] = ()) -> set[str]:
+        """What the notebook must record: ``wall_time_s``, every name a target, a results row
+        or a measure reads, and ``glued``, the names its prose quotes (:func:`glue_keys`)."""
+        needed = {"wall_time_s", *glued}
         for t in self.targets:
             needed.add(t.record)
             if t.ref:
@@ -145,6 +151,20 @@ class Chapter:
             needed.update(row.keys())
         needed.update(m.key for m in self.measures)
         return needed
+
+
+#: A glue role or directive of the prose: {glue:text}`name:.4f`, {glue}`name`, ```{glue} name
+_GLUE = re.compile(r"\{glue(?::\w*)?\}(?:`|\s+)([A-Za-z_]\w*)")
+
+
+def glue_keys(notebook: Mapping[str, Any]) -> set[str]:
+    """The record names the markdown cells of ``notebook`` (a parsed .ipynb) quote."""
+    found: set[str] = set()
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            found.update(_GLUE.findall("".join(source) if isinstance(source, list) else source))
+    return found
 
 
 # --------------------------------------------------------------------------- reading
@@ -223,7 +243,6 @@ def _measure(raw: Any, stem: str, where: str) -> Measure:
 
 def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
     """The chapters of ``root/book/chapters.yml``, validated, in order."""
-    import yaml  # tooling only: the notebooks never import this module
 
     path = Path(root) / MANIFEST
     if not path.is_file():
@@ -247,9 +266,6 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
         number = _require(entry, "number", int, where)
         if number != i:
             raise ManifestError(f"{where}: number {number}, but it is entry {i}")
-        records = _require(entry, "records", list, where)
-        if not all(isinstance(r, str) for r in records):
-            raise ManifestError(f"{where}: records must be names")
         stem = Path(file).stem
         chapters.append(
             Chapter(
@@ -258,7 +274,6 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
                 title=_require(entry, "title", str, where),
                 summary=" ".join(_require(entry, "summary", str, where).split()),
                 reading_minutes=_require(entry, "reading_minutes", int, where),
-                records=tuple(records),
                 targets=tuple(_target(t, where) for t in entry.get("targets") or []),
                 results=tuple(_row(r, stem, where) for r in entry.get("results") or []),
                 measures=tuple(_measure(m, stem, where) for m in entry.get("measures") or []),
@@ -271,14 +286,15 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
 
 
 # --------------------------------------------------------------------------- checking
-def check(chapter: Chapter, records: Mapping[str, Any]) -> list[str]:
+def check(chapter: Chapter, records: Mapping[str, Any], glued: Iterable[str] = ()) -> list[str]:
     """What is wrong with a notebook's records for ``chapter``: missing names, missed targets.
 
-    Returns an empty list when every required record is there and every target holds.
+    ``glued`` are the names the chapter's prose quotes (:func:`glue_keys`). Returns an empty
+    list when every required record is there and every target holds.
     """
     problems = [
         f"{chapter.file} does not record {name!r}"
-        for name in sorted(chapter.required_records - set(records))
+        for name in sorted(chapter.required_records(glued) - set(records))
     ]
     for target in chapter.targets:
         names = [target.record] + ([target.ref] if target.ref else [])
@@ -294,10 +310,16 @@ def check(chapter: Chapter, records: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def check_notebook(chapter: Chapter, path: str | os.PathLike[str]) -> list[str]:
+    """:func:`check` on the executed notebook at ``path``: its records and its prose's glue."""
+    with open(path, encoding="utf-8") as fh:
+        notebook = json.load(fh)
+    return check(chapter, records_of(notebook), glue_keys(notebook))
+
+
 # --------------------------------------------------------------------------- run times
 def run_time(notebook: str | os.PathLike[str]) -> float | None:
     """The full-profile wall time in seconds from a notebook's stamp, or ``None``."""
-    from .execute import stamp_of
 
     with open(notebook, encoding="utf-8") as fh:
         stamp = stamp_of(json.load(fh)) or {}
@@ -357,7 +379,7 @@ def teaching_table(chapters: Sequence[Chapter], root: str | os.PathLike[str]) ->
 
 def _markers(name: str) -> tuple[str, str]:
     return (
-        f"<!-- generated: {name} (python -m aebook.results; do not edit) -->",
+        f"<!-- generated: {name} (python -m booktools.results; do not edit) -->",
         f"<!-- end generated: {name} -->",
     )
 

@@ -2,16 +2,15 @@
 
 ::
 
-    python -m aebook.execute notebooks/02_undercomplete.ipynb      # full profile
-    python -m aebook.execute --all                                  # every chapter
-    python -m aebook.execute --smoke notebooks/01_*.ipynb           # trial run, to _build/smoke/
+    python -m booktools.execute notebooks/02_undercomplete.ipynb      # full profile
+    python -m booktools.execute --all                                  # every chapter
+    python -m booktools.execute --smoke notebooks/01_*.ipynb           # trial run, to _build/smoke/
 
 Before running, the Colab set-up cell (tagged ``bootstrap``) is rewritten from the
-``repository`` section of ``_config.yml``. Each notebook then runs top to bottom in a fresh ``python3`` kernel, in its own folder, and
-is written back with its outputs and ``metadata["aebook"]``: the profile, the sha256 of
-its code cells (:func:`code_sha256`), the wall time and the library versions. The
-hygiene tests compare that stamp with the code, so committed outputs that are stale or
-came from the smoke profile fail the tests.
+``repository`` section of ``_config.yml`` (:mod:`booktools.repository`). Each notebook then
+runs top to bottom in a fresh ``python3`` kernel, in its own folder, and is written back with
+its outputs and the stamp of :mod:`booktools.stamp`. A full run also publishes the chapter's
+interactive figures (:mod:`booktools.widgets`) once the notebook is written.
 
 A trial run in the smoke profile (``--smoke``) never touches the committed notebook: it writes
 the executed copy to ``_build/smoke/`` (:data:`SMOKE_DIR`) and says where.
@@ -21,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import sys
 import tempfile
@@ -33,151 +30,23 @@ import time
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
+import nbformat
+from nbclient import NotebookClient
+
+from aebook.profile import SMOKE_ENV, is_smoke
+from aebook.widgets import CODE_ENV, DIR_ENV
+
+from . import manifest, widgets
 from .atomic import write_text
-from .profile import SMOKE_ENV, is_smoke
+from .repository import find_config, sync_bootstrap
+from .stamp import STAMP_KEY, code_sha256, outputs_sha256
 
-__all__ = [
-    "BOOTSTRAP_TAG",
-    "STAMP_KEY",
-    "bootstrap_source",
-    "code_sha256",
-    "execute_notebook",
-    "outputs_sha256",
-    "read_repository",
-    "smoke_output",
-    "stamp_of",
-    "sync_bootstrap",
-]
+__all__ = ["SMOKE_DIR", "check_against_manifest", "execute_notebook", "smoke_output"]
 
-STAMP_KEY = "aebook"
 #: Where ``--smoke`` writes its executed copies, relative to the repository's root.
 SMOKE_DIR = Path("_build") / "smoke"
-#: Tag of the Colab set-up cell; it also carries ``remove-cell`` (site) and ``nbval-skip``.
-BOOTSTRAP_TAG = "bootstrap"
-BOOTSTRAP_TAGS = [BOOTSTRAP_TAG, "remove-cell", "nbval-skip"]
-
-_BOOTSTRAP_TEMPLATE = """\
-# Set-up for Google Colab (hidden on the book's site, skipped by the tests).
-# Colab already has TensorFlow and Keras; this installs only the book's helper
-# package, `aebook`, whose loose requirements never replace them.
-import sys
-
-if "google.colab" in sys.modules:
-    import subprocess
-
-    package = "aebook @ git+{url}@{branch}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)"""
-
-
-_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~-]+)+")
-_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
-
-
-def read_repository(config: str | os.PathLike[str]) -> tuple[str, str]:
-    """``(repository.url, repository.branch)`` from the book's ``_config.yml``."""
-    import yaml
-
-    with open(config, encoding="utf-8") as fh:
-        repo = (yaml.safe_load(fh) or {}).get("repository") or {}
-    url, branch = repo.get("url"), repo.get("branch")
-    if not url or not branch:
-        raise ValueError(f"{config}: repository.url and repository.branch must both be set")
-    url, branch = str(url).rstrip("/"), str(branch)
-    # Both are pasted into the Colab cell's Python source and into a pip requirement:
-    # allow only what a GitHub-style URL and a git branch name are made of.
-    if not _URL.fullmatch(url):
-        raise ValueError(
-            f"{config}: repository.url {url!r} is not a plain https URL "
-            "(https://host/owner/name, letters, digits and . _ ~ - only)"
-        )
-    if not _BRANCH.fullmatch(branch) or ".." in branch:
-        raise ValueError(
-            f"{config}: repository.branch {branch!r} is not a plain git branch name "
-            "(letters, digits and . _ / - only)"
-        )
-    return url, branch
-
-
-def bootstrap_source(url: str, branch: str) -> str:
-    """The Colab set-up cell every chapter starts with, for this repository and branch."""
-    return _BOOTSTRAP_TEMPLATE.format(url=url, branch=branch)
-
-
-def sync_bootstrap(nb: Any, config: str | os.PathLike[str]) -> bool:
-    """Rewrite the notebook's bootstrap cell from ``_config.yml``; ``True`` if it changed.
-
-    Raises ``ValueError`` when the notebook has no code cell tagged ``bootstrap``.
-    """
-    source = bootstrap_source(*read_repository(config))
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and BOOTSTRAP_TAG in cell.get("metadata", {}).get(
-            "tags", []
-        ):
-            changed = cell["source"] != source or cell["metadata"]["tags"] != BOOTSTRAP_TAGS
-            cell["source"] = source
-            cell["metadata"]["tags"] = list(BOOTSTRAP_TAGS)
-            return changed
-    raise ValueError(
-        f"no code cell tagged {BOOTSTRAP_TAG!r}: every chapter needs the Colab set-up cell"
-    )
-
-
-def _find_config(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / "_config.yml").is_file():
-            return folder / "_config.yml"
-    return None
-
-
 _VERSIONED = ("tensorflow", "keras", "numpy", "scikit-learn", "matplotlib")
-
-
-def code_sha256(nb: dict[str, Any] | Any) -> str:
-    """sha256 over the sources of a notebook's code cells, in order (outputs ignored)."""
-    sources = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        src = cell["source"]
-        sources.append("".join(src) if isinstance(src, list) else src)
-    return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    """JSON value with multi-line strings joined (nbformat stores them as lists of lines)."""
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    if isinstance(value, list):
-        if value and all(isinstance(v, str) for v in value):
-            return "".join(value)
-        return [_canonical(v) for v in value]
-    return value
-
-
-def outputs_sha256(nb: dict[str, Any] | Any) -> str:
-    """sha256 over the outputs of a notebook's code cells, in order.
-
-    Execution counts are left out; everything a reader sees (text, images, the recorded
-    numbers) is in. The stamp keeps it, so a hand-edited or deleted output fails the tests.
-    """
-    outputs = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        cell_outputs = []
-        for out in cell.get("outputs", []):
-            out = {k: v for k, v in _canonical(dict(out)).items() if k != "execution_count"}
-            cell_outputs.append(out)
-        outputs.append(cell_outputs)
-    text = json.dumps(outputs, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def stamp_of(nb: dict[str, Any] | Any) -> dict[str, Any] | None:
-    """The executor's stamp of a notebook, or ``None`` when it has none."""
-    return nb.get("metadata", {}).get(STAMP_KEY)
 
 
 def _versions() -> dict[str, str]:
@@ -194,7 +63,7 @@ def smoke_output(path: str | os.PathLike[str]) -> Path:
     """Where a smoke-profile trial run of notebook ``path`` is written: ``_build/smoke/`` of
     its repository (or, outside one, ``_build/smoke/`` beside the notebook)."""
     path = Path(path).resolve()
-    config = _find_config(path.parent)
+    config = find_config(path.parent)
     root = config.parent if config is not None else path.parent
     return root / SMOKE_DIR / path.name
 
@@ -213,9 +82,6 @@ def execute_notebook(
     way. Raises ``nbclient.exceptions.CellExecutionError`` if any cell fails; no file is
     then written.
     """
-    import nbformat
-    from nbclient import NotebookClient
-
     path = Path(path)
     target = Path(output) if output is not None else (smoke_output(path) if smoke else path)
     if smoke and target.resolve() == path.resolve():
@@ -224,7 +90,7 @@ def execute_notebook(
             f"committed full-profile ones. Write it elsewhere (default {smoke_output(path)})"
         )
     nb = nbformat.read(path, as_version=4)
-    config = _find_config(path.resolve().parent)
+    config = find_config(path.resolve().parent)
     if config is not None:
         sync_bootstrap(nb, config)
     for cell in nb.cells:
@@ -236,8 +102,6 @@ def execute_notebook(
 
     # A full run also writes the chapter's interactive figures (aebook.widgets), stamped
     # with the code hash the notebook will carry; the kernel inherits these variables.
-    from .widgets import CODE_ENV, DIR_ENV
-
     # They go to a temporary folder first and into _static/widgets only once the notebook
     # is written, so a run that fails half-way changes neither.
     exports = {}
@@ -287,19 +151,14 @@ def execute_notebook(
     text = nbformat.writes(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text(target, text if text.endswith("\n") else text + "\n")  # as nbformat.write
-    if staging is not None:
-        for exported in sorted(staging.glob("*.js")):
-            target = config.parent / "_static" / "widgets" / exported.name  # type: ignore[union-attr]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_text(target, exported.read_text(encoding="utf-8"))
+    if staging is not None and config is not None:
+        widgets.publish(staging, config.parent / "_static" / "widgets")
         shutil.rmtree(staging, ignore_errors=True)
     return seconds
 
 
 def _not_a_notebook(path: Path) -> str | None:
     """Why ``path`` cannot be executed as a notebook, or ``None`` if it can."""
-    import nbformat
-
     try:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
@@ -313,7 +172,7 @@ def _not_a_notebook(path: Path) -> str | None:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m aebook.execute", description=__doc__.split("\n")[0]
+        prog="python -m booktools.execute", description=__doc__.split("\n")[0]
     )
     parser.add_argument("notebooks", nargs="*", help="notebook files to execute in place")
     parser.add_argument("--all", action="store_true", help="every notebooks/*.ipynb")
@@ -380,18 +239,15 @@ def check_against_manifest(path: str | os.PathLike[str]) -> list[str]:
     Notebooks outside a repository with ``book/chapters.yml`` are not checked; a notebook
     of the repository that the manifest does not list is a problem.
     """
-    from . import manifest
-    from .record import read_records
-
     path = Path(path).resolve()
-    config = _find_config(path.parent)
+    config = find_config(path.parent)
     if config is None or not (config.parent / manifest.MANIFEST).is_file():
         return []
     root = config.parent
     relative = path.relative_to(root).as_posix()
     for chapter in manifest.load(root):
         if chapter.file == relative:
-            return manifest.check(chapter, read_records(path))
+            return manifest.check_notebook(chapter, path)
     return [f"{relative} is not in {manifest.MANIFEST}: add its entry"]
 
 

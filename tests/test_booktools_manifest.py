@@ -1,4 +1,4 @@
-"""Unit tests of aebook.manifest: reading book/chapters.yml, checking records, the tables."""
+"""Unit tests of booktools.manifest: reading book/chapters.yml, checking records, the tables."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aebook import manifest
-from aebook.manifest import ManifestError, Target
+from booktools import manifest
+from booktools.manifest import ManifestError, Target
 
 GOOD = """
 chapters:
@@ -19,7 +19,6 @@ chapters:
       the first
       chapter
     reading_minutes: 20
-    records: [test_bce, baseline_bce]
     targets:
       - {record: test_bce, op: "<=", value: 0.1}
       - {record: test_bce, op: "<", ref: baseline_bce, factor: 0.5, offset: 0.01}
@@ -32,7 +31,6 @@ chapters:
     title: Second
     summary: the second
     reading_minutes: 30
-    records: []
 """
 
 
@@ -53,7 +51,8 @@ def test_load_reads_every_field(tmp_path):
     assert first.summary == "the first chapter" and first.reading_minutes == 20
     assert first.targets[1] == Target("test_bce", "<", None, "baseline_bce", 0.5, 0.01)
     assert first.results[0].notebook == "01_a" and first.results[0].code_key == "code_size"
-    assert first.required_records == {
+    assert first.required_records(["quoted"]) - first.required_records() == {"quoted"}
+    assert first.required_records() == {
         "test_bce",
         "baseline_bce",
         "wall_time_s",
@@ -90,7 +89,14 @@ def test_load_reads_every_field(tmp_path):
         (("value: 0.1", "value: low"), "must be a number"),
         (("loss: bce", "loss: accuracy"), "loss 'accuracy'"),
         (("reading_minutes: 30", "reading_minutes: half an hour"), "reading_minutes"),
-        (("records: []", "records: []\n    colour: red"), "unknown fields ['colour']"),
+        (
+            ("reading_minutes: 30", "reading_minutes: 30\n    colour: red"),
+            "unknown fields ['colour']",
+        ),
+        (
+            ("reading_minutes: 30", "reading_minutes: 30\n    records: [x]"),
+            "unknown fields ['records']",
+        ),
         (("02_b", "01_a"), "listed twice"),
         (("seconds_key: secs}", "seconds_key: secs, task: sorting}"), "task 'sorting'"),
         (("seconds_key: secs}", "seconds_key: secs, floor: yes please}"), "floor must be"),
@@ -137,6 +143,21 @@ def test_check_reports_missing_records_and_missed_targets(tmp_path):
     gone = dict(records)
     del gone["secs"]
     assert manifest.check(first, gone) == ["notebooks/01_a.ipynb does not record 'secs'"]
+    assert manifest.check(first, records, glued=["quoted"]) == [
+        "notebooks/01_a.ipynb does not record 'quoted'"
+    ]
+
+
+def test_glue_keys_finds_the_roles_and_directives_of_the_prose():
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["BCE {glue:text}`test_bce:.4f` and ",
+                                                 "{glue}`n_params`, not `plain`\n"]},
+            {"cell_type": "markdown", "source": "```{glue:figure} fig_1\n```\n{glue:}`x_2`"},
+            {"cell_type": "code", "source": "print('{glue:text}`in_code`')", "outputs": []},
+        ]
+    }  # fmt: skip
+    assert manifest.glue_keys(nb) == {"test_bce", "n_params", "fig_1", "x_2"}
 
 
 def _stamped(path: Path, seconds: float, profile: str = "full") -> None:
@@ -161,7 +182,7 @@ def test_tables_take_run_times_from_the_stamps(tmp_path):
 
 
 def test_replace_generated():
-    begin = "<!-- generated: t (python -m aebook.results; do not edit) -->"
+    begin = "<!-- generated: t (python -m booktools.results; do not edit) -->"
     end = "<!-- end generated: t -->"
     text = f"intro\n{begin}\nold\n{end}\noutro\n"
     assert manifest.replace_generated(text, "t", "new") == f"intro\n{begin}\nnew\n{end}\noutro\n"

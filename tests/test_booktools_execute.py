@@ -1,4 +1,4 @@
-"""Unit tests of aebook.execute: the code hash, the stamp and the profile the kernel sees."""
+"""Unit tests of booktools.execute: the code hash, the stamp and the profile the kernel sees."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat import v4
 
-from aebook import execute
-from aebook.execute import code_sha256, execute_notebook, outputs_sha256, stamp_of
+from booktools import execute, repository
+from booktools.execute import execute_notebook
+from booktools.stamp import code_sha256, outputs_sha256, stamp_of
 
 SMOKE = "AEBOOK_SMOKE"
 PRINT_SMOKE = 'import os; print(os.environ.get("AEBOOK_SMOKE"))'
@@ -89,25 +90,25 @@ def _config(folder, url="https://github.com/someone/book/", branch="dev"):
 
 def test_sync_bootstrap_rewrites_the_tagged_cell(tmp_path):
     config = _config(tmp_path)
-    assert execute.read_repository(config) == ("https://github.com/someone/book", "dev")
+    assert repository.read_repository(config) == ("https://github.com/someone/book", "dev")
     nb = _notebook("old set-up", "x = 1")
     nb.cells[1].metadata["tags"] = ["bootstrap"]
-    assert execute.sync_bootstrap(nb, config) is True
+    assert repository.sync_bootstrap(nb, config) is True
     source = nb.cells[1].source
     assert "git+https://github.com/someone/book@dev" in source
-    assert source == execute.bootstrap_source("https://github.com/someone/book", "dev")
+    assert source == repository.bootstrap_source("https://github.com/someone/book", "dev")
     assert nb.cells[1].metadata["tags"] == ["bootstrap", "remove-cell", "nbval-skip"]
     assert nb.cells[2].source == "x = 1"
-    assert execute.sync_bootstrap(nb, config) is False  # already in sync
+    assert repository.sync_bootstrap(nb, config) is False  # already in sync
 
 
 def test_sync_bootstrap_errors(tmp_path):
     with pytest.raises(ValueError, match="no code cell tagged 'bootstrap'"):
-        execute.sync_bootstrap(_notebook("x = 1"), _config(tmp_path))
+        repository.sync_bootstrap(_notebook("x = 1"), _config(tmp_path))
     bad = tmp_path / "bad.yml"
     bad.write_text("repository:\n  url: https://example.org/x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="branch must both be set"):
-        execute.read_repository(bad)
+        repository.read_repository(bad)
 
 
 # --------------------------------------------------------------------------- execute_notebook
@@ -218,7 +219,7 @@ def test_outputs_sha256_sees_edited_and_deleted_outputs_not_execution_counts():
 # --------------------------------------------------------------------------- atomic writes
 _FULL_DISK = """
 import resource, signal, sys
-from aebook.atomic import write_text
+from booktools.atomic import write_text
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # as `ulimit -f 4`: a full disk
 try:
@@ -264,7 +265,7 @@ def _cli(*args, env=None, cwd=None):
     environ["PYTHONPATH"] = str(ROOT)  # this checkout's aebook, from any folder
     environ.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "aebook.execute", *args],
+        [sys.executable, "-m", "booktools.execute", *args],
         capture_output=True,
         text=True,
         env=environ,
@@ -332,4 +333,4 @@ def test_read_repository_refuses_what_would_break_the_colab_cell(tmp_path, url, 
     config = tmp_path / "_config.yml"
     config.write_text(f"repository:\n  url: '{url}'\n  branch: '{branch}'\n", encoding="utf-8")
     with pytest.raises(ValueError, match=f"repository.{problem}"):
-        execute.read_repository(config)
+        repository.read_repository(config)
