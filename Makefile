@@ -9,12 +9,13 @@
 # when run as root or with sudo; otherwise a message names the packages).
 #
 # Offline, point the chapters at a copy of the data:  make test AEBOOK_DATA=/path/to/data
-# Other targets: make site (build only), make lab (the notebooks in JupyterLab), make lint,
-# make clean.  PYTHON=python3.12 picks the interpreter for the virtual environment.
+# Other targets: make site (build only), make lab (the notebooks in JupyterLab), make quick
+# (the tests without notebooks, browser or kernels: under a minute), make lint, make clean.
+# PYTHON=python3.12 picks the interpreter for the virtual environment.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help book site test lint lab mathjax system clean
+.PHONY: help book site test quick lint lab mathjax system clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -25,7 +26,7 @@ export AEBOOK_DATA
 endif
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # The virtual environment, rebuilt when the pins change. The stamp is written last, so an
 # interrupted install is resumed by the next command.
@@ -52,9 +53,14 @@ book: site
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check aebook booktools tests notebooks
+	$(VENV)/bin/mypy
 
 test: lint mathjax system
 	AEBOOK_SMOKE=1 $(PY) -m pytest
+
+# The quick loop while editing: no notebooks, no browser, no kernels (under a minute).
+quick: $(VENV)/.installed
+	AEBOOK_SMOKE=1 $(PY) -m pytest -m "not slow"
 
 lab: $(VENV)/.installed
 	$(VENV)/bin/jupyter lab notebooks/

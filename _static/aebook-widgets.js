@@ -2,7 +2,8 @@
  * aebook-widgets.js: the book's interactive figures, run in the reader's browser.
  *
  * A latent explorer is an element <div class="aebook-latent-explorer" data-src="...js">.
- * The file (written by aebook.widgets during the chapter's full-profile run)
+ * The file (described by aebook.widgets during the chapter's full-profile run, published
+ * by booktools.widgets)
  * holds small dense decoders from a 2-D code to a 28x28 image and the 2-D codes of test
  * images. For each decoder the widget draws that scatter; moving the pointer (or a finger)
  * over it decodes the point under it and draws the image. Nothing is loaded from outside
@@ -40,13 +41,23 @@
     return out;
   }
 
+  /* The weights files' format version and the activations this forward pass implements;
+   * a test compares both with aebook.widgets.FORMAT and ACTIVATIONS. */
+  var FORMAT = 1;
+  var ACTIVATIONS = {
+    linear: function (s) { return s; },
+    relu: function (s) { return s > 0 ? s : 0; },
+    sigmoid: function (s) { return 1 / (1 + Math.exp(-s)); }
+  };
+
   function decodeLayers(layers) {
     return layers.map(function (l) {
-      if (["linear", "relu", "sigmoid"].indexOf(l.activation) < 0) {
+      if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, l.activation)) {
         throw new Error("unknown activation " + l.activation);
       }
       return { rows: l.shape[0], cols: l.shape[1], kernel: float16Array(l.kernel),
-               bias: float16Array(l.bias), activation: l.activation };
+               bias: float16Array(l.bias), activation: l.activation,
+               act: ACTIVATIONS[l.activation] };
     });
   }
 
@@ -57,9 +68,7 @@
       for (var j = 0; j < l.cols; j++) {
         var s = l.bias[j];
         for (var i = 0; i < l.rows; i++) s += h[i] * l.kernel[i * l.cols + j];
-        if (l.activation === "relu") s = s > 0 ? s : 0;
-        else if (l.activation === "sigmoid") s = 1 / (1 + Math.exp(-s));
-        out[j] = s;
+        out[j] = l.act(s);
       }
       h = out;
     });
@@ -165,9 +174,9 @@
     window.aebookWidgets[name] = state;
     var src = root.getAttribute("data-src");
     var key = src.split("/").pop().replace(/\.js$/, "");
-    function fail(err) {
+    function fail(err) {  // the page's own words (data-fallback), else `fallback`
       state.error = String(err);
-      root.textContent = fallback + " (" + err + ").";
+      root.textContent = (root.getAttribute("data-fallback") || fallback) + " (" + err + ").";
     }
     var script = document.createElement("script");
     script.src = src;
@@ -177,7 +186,7 @@
       var doc = files[key];
       try {
         if (!doc) throw new Error(src + " does not define the figure " + key);
-        if (doc.format !== 1 || doc.kind !== kind) throw new Error("not a " + kind + " file");
+        if (doc.format !== FORMAT || doc.kind !== kind) throw new Error("not a " + kind + " file");
         root.textContent = "";
         build(doc);
         state.ready = true;
@@ -188,10 +197,10 @@
     document.head.appendChild(script);
   }
 
-  function start(root) {
+  function startExplorer(root) {
     var state = { panels: {}, last: null };
     mount(root, "latent", "latent explorer", state,
-          "The interactive figure could not load; Figure 7.4 above shows the VAE's decoder",
+          "The interactive figure could not load",
           function (doc) {
         doc.labelsArray = bytes(doc.labels);
         Object.keys(doc.panels).forEach(function (title) {
@@ -249,20 +258,20 @@
                                   "aria-label": "the code as bars" }, codeBox);
         var readout = el("p", { "class": "aebook-readout", "aria-live": "polite" }, root);
 
-        function update() {
+        function score() {  // compute: the code, the reconstruction and where its error ranks
           var code = forward(encoder, input), output = forward(decoder, code);
           var mse = 0;
           for (var i = 0; i < 784; i++) mse += (input[i] - output[i]) * (input[i] - output[i]);
           mse /= 784;
           var lo = 0, hi = errors.length;  // how many test errors are below mse
           while (lo < hi) { var mid = (lo + hi) >> 1; if (errors[mid] < mse) lo = mid + 1; else hi = mid; }
-          var percentile = 100 * lo / errors.length;
-          drawImage(pad, input);
-          drawImage(out, output);
+          return { code: code, output: output, mse: mse, percentile: 100 * lo / errors.length };
+        }
+
+        function drawBars(code) {  // the code as bars; a linear code goes up and down from the middle
           var ctx = bars.getContext("2d"), n = code.length, w = bars.width / n;
           var top = Math.max.apply(null, Array.from(code).map(Math.abs).concat([1e-6]));
-          var signed = encoderSigned;  // a linear code: bars up and down from the middle
-          var base = signed ? bars.height / 2 : bars.height, room = base - 1;
+          var base = encoderSigned ? bars.height / 2 : bars.height, room = base - 1;
           ctx.fillStyle = "#fff";
           ctx.fillRect(0, 0, bars.width, bars.height);
           ctx.fillStyle = "#444";
@@ -271,19 +280,26 @@
             if (h >= 0) ctx.fillRect(k * w + 1, base - h, w - 2, h);
             else ctx.fillRect(k * w + 1, base, w - 2, -h);
           }
-          if (signed) {
+          if (encoderSigned) {
             ctx.fillStyle = "#999";
             ctx.fillRect(0, base, bars.width, 1);
           }
+        }
+
+        function update() {  // compute, draw, and expose what was computed (for the tests)
+          var result = score();
+          drawImage(pad, input);
+          drawImage(out, result.output);
+          drawBars(result.code);
           var empty = !input.some(function (v) { return v > 0; });
           readout.textContent = empty ? "draw a digit on the pad" :
-            "mean squared error " + mse.toFixed(4) + ": higher than " +
-            percentile.toFixed(1) + " % of the test digits' errors";
+            "mean squared error " + result.mse.toFixed(4) + ": higher than " +
+            result.percentile.toFixed(1) + " % of the test digits' errors";
           state.input = Array.from(input);
-          state.code = Array.from(code);
-          state.output = Array.from(output);
-          state.mse = mse;
-          state.percentile = percentile;
+          state.code = Array.from(result.code);
+          state.output = Array.from(result.output);
+          state.mse = result.mse;
+          state.percentile = result.percentile;
         }
 
         var last = null;
@@ -318,14 +334,14 @@
         ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
           pad.addEventListener(name, function () { last = null; });
         });
-        clear.addEventListener("click", function () { input.fill(0); last = null; update(); });
         state.clear = function () { input.fill(0); last = null; update(); };
+        clear.addEventListener("click", state.clear);
         update();
       });
   }
 
   function init() {
-    document.querySelectorAll(".aebook-latent-explorer[data-src]").forEach(start);
+    document.querySelectorAll(".aebook-latent-explorer[data-src]").forEach(startExplorer);
     document.querySelectorAll(".aebook-drawing-pad[data-src]").forEach(startPad);
   }
   /* Start as soon as the page is parsed ("interactive"), not on DOMContentLoaded, which

@@ -13,6 +13,7 @@ this package does the plumbing they share, and nothing else (the book's own tool
   :class:`NeighbourRanks` for the trustworthiness of 2-D maps;
 * :mod:`aebook.jpeg` - :func:`jpeg_roundtrip`, JPEG as a baseline codec, with the bits per image;
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
+* :mod:`aebook.schedules` - :func:`warmup_cosine`, chapter 2's learning-rate schedule;
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
   :func:`stop_at`, which stops training once a held-out loss reaches a target;
 * :mod:`aebook.widgets` - the site's interactive figures: models described for the browser;
@@ -61,6 +62,7 @@ _API = {
     "profile_name": "profile",
     "setup": "profile",
     "subset": "profile",
+    "warmup_cosine": "schedules",
 }
 #: The submodules, reachable as attributes (``aebook.widgets``); none shares a name of the API.
 _SUBMODULES = frozenset(_API.values()) | {"widgets"}
@@ -106,3 +108,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         plot_history,
     )
     from .profile import Run, epochs, is_smoke, profile_name, setup, subset
+    from .schedules import warmup_cosine

@@ -29,7 +29,7 @@ import struct
 import sys
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -467,7 +467,7 @@ def download_mirror(
     written. Raises :class:`DataUnavailableError` when no base URL gives a good file.
     """
     specs = specs or DATASETS
-    mirrors = mirrors or DOWNLOAD_MIRRORS
+    bases: Mapping[str, Sequence[str]] = mirrors or DOWNLOAD_MIRRORS
     written: list[Path] = []
     for name in names or sorted(specs):
         if name not in specs:
@@ -479,7 +479,7 @@ def download_mirror(
             target = folder / f.filename
             part = target.with_name(target.name + ".part")
             errors: list[str] = []
-            for base in mirrors[name]:
+            for base in bases[name]:
                 url = base + f.filename
                 try:
                     with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310

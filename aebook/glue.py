@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, SupportsFloat
 
 __all__ = ["GLUE_PREFIX", "record"]
 
@@ -39,7 +39,9 @@ _MISSING: Any = object()  # record()'s "argument not given", since None is a bad
 _USAGE = "record takes record(name, value) or record(name=value, ...)"
 
 
-def record(name: str = _MISSING, value: Real | str = _MISSING, /, **values: Real | str) -> None:
+def record(
+    name: str = _MISSING, value: SupportsFloat | str = _MISSING, /, **values: SupportsFloat | str
+) -> None:
     """Record numbers or strings under names, in the output of the current notebook cell.
 
     Either one value, ``record("test_bce", 0.0731)``, or several at once,

@@ -108,6 +108,8 @@ def image_grid(
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.4), squeeze=False
     )
+    vmin: float | None
+    vmax: float | None
     if signed:
         vmin, vmax = -1.0, 1.0
     else:
@@ -270,8 +272,8 @@ def autoencoder_diagram(
         ((0.57, 0.775), False, decoder_label),
     ):
         tall, short = (0.24, 0.86), (0.4, 0.7)
-        left, right = (tall, short) if wide_left else (short, tall)
-        corners = [(x0, left[0]), (x1, right[0]), (x1, right[1]), (x0, left[1])]
+        at_x0, at_x1 = (tall, short) if wide_left else (short, tall)
+        corners = [(x0, at_x0[0]), (x1, at_x1[0]), (x1, at_x1[1]), (x0, at_x0[1])]
         canvas.add_patch(Polygon(corners, facecolor="#dde6f0", edgecolor="0.4"))
         canvas.text((x0 + x1) / 2, 0.55, label, ha="center", va="center", fontsize=11)
     canvas.text(0.5, 0.02, note, ha="center", va="bottom")

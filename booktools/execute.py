@@ -219,10 +219,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         where = f", written to {smoke_output(p)} (not committed)" if args.smoke else ""
         print(f"  done in {seconds:.0f} s{where}", flush=True)
         if not args.smoke:
-            found = check_against_manifest(p)
-            for problem in found:
+            missed = check_against_manifest(p)
+            for problem in missed:
                 print(f"  {problem}", flush=True)
-            problems += found
+            problems += missed
     print(f"total {total:.0f} s for {len(paths)} notebook(s)")
     if problems:
         print(

@@ -82,7 +82,7 @@ def sync_bootstrap(nb: Any, config: str | os.PathLike[str]) -> bool:
         if cell["cell_type"] == "code" and BOOTSTRAP_TAG in cell.get("metadata", {}).get(
             "tags", []
         ):
-            changed = cell["source"] != source or cell["metadata"]["tags"] != BOOTSTRAP_TAGS
+            changed = bool(cell["source"] != source or cell["metadata"]["tags"] != BOOTSTRAP_TAGS)
             cell["source"] = source
             cell["metadata"]["tags"] = list(BOOTSTRAP_TAGS)
             return changed

@@ -334,7 +334,10 @@ def write(
     """
     base = Path(root)
     chapters = load_manifest(base) if rows is None else None
-    table = collect(base / "notebooks", rows_of(chapters) if chapters is not None else rows)
+    if rows is None:
+        assert chapters is not None
+        rows = rows_of(chapters)
+    table = collect(base / "notebooks", rows)
     page = render_markdown(table)
     measures = [m for c in chapters for m in c.measures] if chapters is not None else []
     if measures:

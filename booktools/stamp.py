@@ -60,4 +60,5 @@ def outputs_sha256(nb: dict[str, Any] | Any) -> str:
 
 def stamp_of(nb: dict[str, Any] | Any) -> dict[str, Any] | None:
     """The executor's stamp of a notebook, or ``None`` when it has none."""
-    return nb.get("metadata", {}).get(STAMP_KEY)
+    stamp = nb.get("metadata", {}).get(STAMP_KEY)
+    return stamp if isinstance(stamp, dict) else None

@@ -102,6 +102,27 @@ def test_sync_bootstrap_rewrites_the_tagged_cell(tmp_path):
     assert repository.sync_bootstrap(nb, config) is False  # already in sync
 
 
+def test_the_colab_cell_installs_the_library_from_the_repository(monkeypatch):
+    """Run the cell's code as Colab would: it asks pip for the library at the configured
+    branch, and for nothing else; outside Colab it does nothing."""
+    import types
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda command, **kw: calls.append((command, kw)))
+    source = repository.bootstrap_source("https://github.com/someone/book", "dev")
+    exec(compile(source, "colab-cell", "exec"), {})
+    assert calls == [], "outside Colab the cell must do nothing"
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    exec(compile(source, "colab-cell", "exec"), {})
+    assert calls == [
+        (
+            [sys.executable, "-m", "pip", "install", "-q",
+             "aebook @ git+https://github.com/someone/book@dev"],
+            {"check": True},
+        )
+    ]  # fmt: skip
+
+
 def test_sync_bootstrap_errors(tmp_path):
     with pytest.raises(ValueError, match="no code cell tagged 'bootstrap'"):
         repository.sync_bootstrap(_notebook("x = 1"), _config(tmp_path))
@@ -112,6 +133,7 @@ def test_sync_bootstrap_errors(tmp_path):
 
 
 # --------------------------------------------------------------------------- execute_notebook
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_execute_notebook_full_profile(tmp_path, monkeypatch):
     monkeypatch.setenv(SMOKE, "1")  # the caller's setting must not leak into a full run
     nb = _notebook(PRINT_SMOKE, "print(6 * 7)")
@@ -145,6 +167,7 @@ def test_execute_notebook_full_profile(tmp_path, monkeypatch):
     assert "CPU cores" in stamp["machine"]
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_execute_notebook_smoke_profile_runs_in_the_notebook_folder(tmp_path, monkeypatch):
     monkeypatch.delenv(SMOKE, raising=False)
     folder = tmp_path / "chapters"
@@ -182,6 +205,7 @@ def test_smoke_runs_of_the_book_go_to_its_build_folder():
     assert execute.smoke_output(chapter) == ROOT / "_build" / "smoke" / chapter.name
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_execute_notebook_failing_cell_leaves_file_unchanged(tmp_path, monkeypatch):
     monkeypatch.setenv(SMOKE, "0")
     nb = _notebook("x = 1", 'raise RuntimeError("boom in cell")', "print('never')")
@@ -240,6 +264,7 @@ def test_write_text_on_a_full_disk_leaves_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["chapter.ipynb"], "temporary file left"
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_execute_notebook_writes_atomically(tmp_path, monkeypatch):
     nb = _notebook("print(1)")
     path = tmp_path / "chapter.ipynb"
@@ -273,6 +298,7 @@ def _cli(*args, env=None, cwd=None):
     )
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_cli_refuses_the_smoke_variable_without_smoke_flag(tmp_path):
     path = tmp_path / "chapter.ipynb"
     nbformat.write(_notebook("print(1)"), path)
@@ -285,6 +311,7 @@ def test_cli_refuses_the_smoke_variable_without_smoke_flag(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_cli_says_what_is_wrong_with_a_file_that_is_not_a_notebook(tmp_path):
     for name, text in [("notes.txt", "hello"), ("empty.ipynb", "{}"), ("list.ipynb", "[1]")]:
         path = tmp_path / name
@@ -295,6 +322,7 @@ def test_cli_says_what_is_wrong_with_a_file_that_is_not_a_notebook(tmp_path):
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_cli_all_outside_the_repository(tmp_path):
     done = _cli("--all", cwd=tmp_path)
     assert done.returncode == 2

@@ -38,6 +38,8 @@ import pytest
 from booktools import manifest, mathjax, widgets
 from booktools.repository import read_repository
 
+pytestmark = pytest.mark.slow  # a book build and a browser: out of the quick loop
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHAPTERS = [chapter.stem for chapter in manifest.load(ROOT)]
@@ -139,10 +141,24 @@ def _jupyter_book() -> str:
     return found
 
 
+#: Set to a site just built from this checkout (``_build/html``) to test it instead of
+#: building one: ``AEBOOK_SITE=_build/html pytest tests/test_browser.py`` after ``make site``.
+SITE_ENV = "AEBOOK_SITE"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _chromium()
     _check_mathjax()
+    given = os.environ.get(SITE_ENV)
+    if given:
+        built = Path(given).resolve()
+        assert (built / "index.html").is_file(), f"{SITE_ENV}={given}: no index.html there"
+        newest = max(p.stat().st_mtime for p in (ROOT / "notebooks").glob("*.ipynb"))
+        assert (built / "index.html").stat().st_mtime >= newest, (
+            f"{SITE_ENV}={given} is older than the notebooks: rebuild it (`make site`)"
+        )
+        return built
     out = tmp_path_factory.mktemp("site")
     build = subprocess.run(
         [_jupyter_book(), "build", str(ROOT), "--path-output", str(out),
@@ -526,3 +542,16 @@ def test_figures_do_not_wait_for_mathjax(site: Path, page: Any) -> None:
         page.wait_for_function("!!(window.MathJax && window.MathJax.version)", timeout=60_000)
     finally:
         httpd.shutdown()
+
+
+def test_a_missing_weights_file_shows_the_pages_own_words(site: Path, page: Any, tmp_path) -> None:
+    """Without its weights file, chapter 7's figure says what the page's markup says, and why."""
+    broken = tmp_path / "html"
+    shutil.copytree(site, broken)
+    (broken / "_static" / "widgets" / "07_variational.js").unlink()
+    page.goto(f"{broken.as_uri()}/{EXPLORER_PAGE}.html", wait_until="load", timeout=60_000)
+    page.wait_for_function(READY, timeout=30_000)
+    error = page.evaluate("window.aebookWidgets.latent.error")
+    assert "could not load ../_static/widgets/07_variational.js" in error
+    text = page.locator(".aebook-latent-explorer").inner_text()
+    assert text.startswith("The interactive figure could not load; Figure 7.4 above shows"), text

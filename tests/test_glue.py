@@ -166,6 +166,7 @@ def test_read_records_handles_list_sources_and_empty_notebooks(tmp_path):
     assert read_records(empty) == {}
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_record_round_trip_through_a_real_kernel(tmp_path):
     """The most real check: record in a kernel, read the saved notebook back."""
     from nbclient import NotebookClient

@@ -205,12 +205,14 @@ def _pytest_collect(*args: str, smoke: str | None) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_pytest_refuses_one_notebook_in_the_full_profile():
     done = _pytest_collect("notebooks/01_introduction.ipynb", smoke=None)
     assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
     assert "full profile" in done.stderr and "AEBOOK_SMOKE=1 python -m pytest" in done.stderr
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_pytest_says_what_is_wrong_with_the_smoke_variable():
     done = _pytest_collect("notebooks/01_introduction.ipynb", smoke="maybe")
     assert done.returncode == 4, done.stdout + done.stderr
@@ -218,6 +220,7 @@ def test_pytest_says_what_is_wrong_with_the_smoke_variable():
     assert "INTERNALERROR" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow  # starts a kernel or a Python process
 def test_pytest_collects_one_notebook_in_the_smoke_profile():
     done = _pytest_collect("notebooks/01_introduction.ipynb", smoke="1")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -61,13 +61,13 @@ def _requirement_lines() -> list[str]:
 
 
 def test_requirements_are_pinned() -> None:
+    """Every line of requirements.txt but the editable library pins one exact version."""
     lines = _requirement_lines()
     assert "-e ." in lines
-    pins = dict(line.split("==", 1) for line in lines if line != "-e .")
-    for name in ("tensorflow", "keras", "jupyter-book", "nbval", "pytest", "ruff", "scikit-learn"):
-        assert name in pins, f"{name} must be pinned exactly"
-    assert pins["tensorflow"].startswith("2.21.")
-    assert pins["jupyter-book"].startswith("1."), "the book is built with Jupyter Book 1"
+    loose = [
+        line for line in lines if line != "-e ." and not re.fullmatch(r"[\w.-]+==[\w.]+", line)
+    ]
+    assert not loose, f"not pinned exactly: {loose}"
 
 
 def test_helper_does_not_pull_tensorflow() -> None:
@@ -75,7 +75,6 @@ def test_helper_does_not_pull_tensorflow() -> None:
     deps = [re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
     assert "tensorflow" not in deps, "installing aebook in Colab must not replace TF"
     assert "keras" in deps
-    assert project["license"] == "MIT", "an SPDX license string (no table: setuptools warns)"
 
 
 def _notebook_imports() -> set[str]:

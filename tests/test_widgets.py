@@ -172,3 +172,11 @@ def test_committed_exports_are_fresh_and_small(path: Path):
     # float16 weights in base64: two 200,000-parameter decoders and their codes, 1.2 MB
     assert path.stat().st_size < 1_500_000, f"{path.name} is {path.stat().st_size:,} bytes"
     assert f"_static/widgets/{path.name}" in notebook.read_text(encoding="utf-8")
+
+
+def test_the_browser_reads_the_format_and_activations_python_writes():
+    """The script's FORMAT and its table of activations are aebook.widgets' own."""
+    script = (ROOT / "_static" / "aebook-widgets.js").read_text(encoding="utf-8")
+    assert int(re.search(r"var FORMAT = (\d+);", script)[1]) == widgets.FORMAT
+    table = re.search(r"var ACTIVATIONS = \{(.*?)\n  \};", script, flags=re.S)[1]
+    assert tuple(re.findall(r"^\s*(\w+): function", table, flags=re.M)) == widgets.ACTIVATIONS
