@@ -14,6 +14,7 @@
 # PYTHON=python3.12 picks the interpreter for the virtual environment.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help book site test quick lint lab mathjax system clean
 
@@ -35,7 +36,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); the book needs 3.11 to 3.13: run make with PYTHON=python3.12 (or another)" >&2; exit 1; }
 	@test -x $(PY) || { echo "creating the virtual environment $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing the pinned environment (requirements.txt) into $(VENV) ..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 \
+	  | { grep -v "^WARNING: Location '.*' is ignored" || true; }  # this machine's pip config
 	@touch $@
 
 mathjax: $(VENV)/.installed

@@ -6,6 +6,8 @@ import math
 import time
 from typing import Any
 
+from .checks import check_int
+
 __all__ = ["progress", "stop_at"]
 
 
@@ -17,8 +19,7 @@ def progress(every: int = 10) -> Any:
     """
     import keras  # lazy: after aebook.setup() has configured TensorFlow
 
-    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-        raise ValueError(f"progress(every=) must be a positive int, got {every!r}")
+    check_int("progress(every=)", every)
 
     class _Progress(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict[str, float] | None = None) -> None:

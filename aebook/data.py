@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import check_int
 from .profile import subset
 
 __all__ = [
@@ -429,8 +430,7 @@ def load_splits(
         ("smoke_train", smoke_train),
         ("smoke_test", smoke_test),
     ]:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"load_splits({arg}=) must be a positive int, got {value!r}")
+        check_int(f"load_splits({arg}=)", value)
     (x_train, y_train), (x_test, y_test) = load(name, data_dir=data_dir)
     shape = to_images if images else flatten
     x_train, y_train = subset(shape(scale(x_train)), y_train, n=smoke_train)

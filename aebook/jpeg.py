@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from .checks import check_int
 from .data import check_unit_float
 
 _SOI = b"\xff\xd8"
@@ -74,8 +75,7 @@ def jpeg_roundtrip(x: np.ndarray, quality: int) -> JpegResult:
     Returns the decoded images in ``x``'s shape and the bits each image took.
     """
 
-    if not isinstance(quality, int) or isinstance(quality, bool) or not 1 <= quality <= 95:
-        raise ValueError(f"quality must be an int from 1 to 95, got {quality!r}")
+    check_int("quality", quality, 1, 95)
     if not isinstance(x, np.ndarray) or x.ndim < 2 or int(np.prod(x.shape[1:])) != 784:
         raise ValueError(
             f"jpeg_roundtrip: expected a batch of 28x28 images, got shape "

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .checks import check_int
 from .data import check_unit_float
 
 __all__ = ["NeighbourRanks", "Scores", "bce", "mean_image_baseline", "mse", "psnr", "scores"]
@@ -156,8 +157,7 @@ class NeighbourRanks:
                 f"trustworthiness: the embedding has {len(embedding)} points, the input "
                 f"space {self.n}"
             )
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k < self.n / 2:
-            raise ValueError(f"trustworthiness: k must be an int from 1 to below n / 2, got {k!r}")
+        check_int("trustworthiness: k", k, 1, (self.n - 1) // 2)  # k < n / 2
         neighbours = (
             NearestNeighbors(n_neighbors=k).fit(embedding).kneighbors(return_distance=False)
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import check_int
 from .glue import record
 
 __all__ = [
@@ -61,10 +62,8 @@ def profile_name() -> str:
 
 def epochs(full: int, smoke: int = SMOKE_EPOCHS) -> int:
     """The number of epochs to train: ``full`` normally, ``min(full, smoke)`` in smoke runs."""
-    if not isinstance(full, int) or isinstance(full, bool) or full < 1:
-        raise ValueError(f"epochs(full) must be a positive int, got {full!r}")
-    if not isinstance(smoke, int) or isinstance(smoke, bool) or smoke < 1:
-        raise ValueError(f"epochs(smoke=) must be a positive int, got {smoke!r}")
+    check_int("epochs(full)", full)
+    check_int("epochs(smoke=)", smoke)
     return min(full, smoke) if is_smoke() else full
 
 
@@ -76,8 +75,7 @@ def subset(*arrays: np.ndarray, n: int) -> tuple[np.ndarray, ...] | np.ndarray:
     """
     if not arrays:
         raise ValueError("subset() needs at least one array")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"subset(n=) must be a positive int, got {n!r}")
+    check_int("subset(n=)", n)
     lengths = {len(a) for a in arrays}
     if len(lengths) != 1:
         raise ValueError(f"subset() arrays differ in length: {[len(a) for a in arrays]}")
@@ -171,8 +169,7 @@ def setup(seed: int = 0) -> Run:
     Call it once, first, *before* importing Keras or TensorFlow: it imports them itself
     with their native start-up messages silenced.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_int("seed", seed, low=0)
     profile = profile_name()
     _quiet_tensorflow()
     with _native_stderr_silenced():

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checks import check_int
+
 __all__ = ["warmup_cosine"]
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 def warmup_cosine(
@@ -33,9 +29,9 @@ def warmup_cosine(
     ``final_fraction * peak``. Returns a ``keras.optimizers.schedules.CosineDecay``, to pass
     as an optimiser's ``learning_rate``. Taught in chapter 2, *Training*.
     """
-    _positive_int("epochs", epochs)
-    _positive_int("steps_per_epoch", steps_per_epoch)
-    _positive_int("warmup_epochs", warmup_epochs)
+    check_int("epochs", epochs)
+    check_int("steps_per_epoch", steps_per_epoch)
+    check_int("warmup_epochs", warmup_epochs)
     if not peak > 0 or not 0 <= final_fraction <= 1:
         raise ValueError(
             f"need peak > 0 and 0 <= final_fraction <= 1, got {peak}, {final_fraction}"

@@ -230,3 +230,20 @@ def test_building_the_helper_warns_nothing():
         line for line in log.splitlines() if re.search(r"[A-Z]\w*Warning\b|[Dd]eprecat", line)
     ]
     assert not warnings, "building the helper warns:\n" + "\n".join(warnings)
+
+
+@in_colab_stage
+def test_the_colab_install_is_the_library_alone():
+    """What the Colab cell installed is the package ``aebook`` and its metadata: the book's
+    toolchain (``booktools``) is not in it, and a chapter's kernel cannot import it."""
+    files = metadata.distribution("aebook").files or []
+    tops = {Path(str(f)).parts[0] for f in files}
+    assert tops and all(t == "aebook" or t.startswith("aebook-") for t in tops), tops
+    found = subprocess.run(
+        [sys.executable, "-c", "import importlib.util as u; print(u.find_spec('booktools'))"],
+        cwd=ROOT / "notebooks",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "None", "a chapter's kernel can import the toolchain"
