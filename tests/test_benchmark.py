@@ -95,3 +95,25 @@ def test_summary_is_the_median_over_seeds(bench):
     assert row["reference_seconds"] == 32 and row["book_seconds"] == 12
     assert row["ratio"] == round(12 / 32, 3)
     assert row["all_reached"] is False
+
+
+def test_the_benchmark_times_the_chapters_own_models(bench):
+    """Each benchmark model has the parameter count its chapter recorded for its headline
+    model (the record ``parameters``): a model changed in one place and not the other fails.
+    (A count can miss a change that keeps it, such as an activation; the recipes' epochs are
+    checked against the chapters by the benchmark's own issue, not here.)"""
+    from booktools import manifest
+    from booktools.records import read_records
+
+    chapters = {c.number: c for c in manifest.load(ROOT)}
+    for b in bench.BENCHMARKS:
+        chapter = chapters[b.chapter]
+        recorded = read_records(ROOT / chapter.file)["parameters"]
+        model = b.build(0)
+        # a VAE model is built on first call; its encoder and decoder are built already
+        parts = [model.encoder, model.decoder] if b.vae else [model]
+        counted = sum(part.count_params() for part in parts)
+        assert counted == recorded, (
+            f"{b.key}: the benchmark's {b.model!r} has {counted:,} parameters, "
+            f"chapter {b.chapter}'s model {recorded:,}"
+        )
