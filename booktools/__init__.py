@@ -1,14 +1,19 @@
-"""The book's toolchain: what builds, serves and checks the book, as opposed to what a reader's
-chapters import (the library :mod:`aebook`).
+"""The book's toolchain: what builds, checks and publishes the book, as opposed to what a
+reader's chapters import (the library :mod:`aebook`).
 
-Nothing here is installed by the chapters' Colab cell, and :mod:`aebook` never imports it.
-The two commands of README's Quick start (``make book`` and ``make test``, see ``Makefile``)
-call these modules from the project's virtual environment, with the repository's root as the
-working folder:
+Nothing here is installed by the chapters' Colab cell, and :mod:`aebook` never imports it
+(``tests/test_structure.py`` checks both). It runs from the repository's root in the
+project's environment (``make book``, ``make test``; see ``Makefile``):
 
-- :mod:`booktools.mathjax`: fetch the pinned MathJax into ``.mathjax/`` (hash-checked), so
-  the site renders its formulas without a CDN;
-- :mod:`booktools.sphinx_mathjax`: the Sphinx extension that points the site at that copy;
+- :mod:`booktools.execute`: run chapters in a fresh kernel and stamp them
+  (:mod:`booktools.stamp`), after re-syncing their Colab cell (:mod:`booktools.repository`);
+- :mod:`booktools.manifest`: ``book/chapters.yml`` and the checks of a chapter's records
+  (:mod:`booktools.records` reads them out of a notebook) and targets;
+- :mod:`booktools.results`: the generated pages (the results page and the chapter tables);
+- :mod:`booktools.widgets`: the site's weights files for the interactive figures;
+- :mod:`booktools.atomic`: file writes that a crash never leaves half done;
+- :mod:`booktools.mathjax` and :mod:`booktools.sphinx_mathjax`: the pinned MathJax that the
+  site serves itself, so formulas render offline;
 - :mod:`booktools.serve`: serve the built site on localhost;
 - :mod:`booktools.system`: the system programs the tests need (Graphviz, Chromium).
 """
