@@ -232,18 +232,29 @@ def test_building_the_helper_warns_nothing():
     assert not warnings, "building the helper warns:\n" + "\n".join(warnings)
 
 
+INSTALLED_FILES = """
+import importlib.util, json
+from importlib import metadata
+from pathlib import Path
+files = metadata.distribution("aebook").files or []
+tops = sorted({Path(str(f)).parts[0] for f in files})
+print(json.dumps([tops, importlib.util.find_spec("booktools") and "found"]))
+"""
+
+
 @in_colab_stage
 def test_the_colab_install_is_the_library_alone():
     """What the Colab cell installed is the package ``aebook`` and its metadata: the book's
     toolchain (``booktools``) is not in it, and a chapter's kernel cannot import it."""
-    files = metadata.distribution("aebook").files or []
-    tops = {Path(str(f)).parts[0] for f in files}
-    assert tops and all(t == "aebook" or t.startswith("aebook-") for t in tops), tops
+    # asked in a fresh process in notebooks/, as a chapter's kernel is (this process also
+    # sees the checkout, whose editable install's metadata would answer instead)
     found = subprocess.run(
-        [sys.executable, "-c", "import importlib.util as u; print(u.find_spec('booktools'))"],
+        [sys.executable, "-c", INSTALLED_FILES],
         cwd=ROOT / "notebooks",
         capture_output=True,
         text=True,
         check=True,
     )
-    assert found.stdout.strip() == "None", "a chapter's kernel can import the toolchain"
+    tops, toolchain = json.loads(found.stdout)
+    assert tops and all(t == "aebook" or t.startswith("aebook-") for t in tops), tops
+    assert toolchain is None, "a chapter's kernel can import the toolchain"
