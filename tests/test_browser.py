@@ -451,17 +451,22 @@ def test_drawing_pad_matches_python(server: str, page: Any) -> None:
     assert not page.offline_router.refused
 
 
+def _draw_vertical_line(page: Any, top: float, bottom: float) -> None:
+    """Drag the mouse down the middle of the pad, from ``top`` to ``bottom`` (fractions)."""
+    pad = page.locator("canvas.aebook-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + top * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + bottom * box["height"], steps=10)
+    page.mouse.up()
+
+
 def test_drawing_pad_of_chapter_9(server: str, page: Any) -> None:
     import numpy as np
 
     doc = _open_pad(page, server, PADS[1])
-    pad = page.locator("canvas.aebook-pad")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.2 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.8 * box["height"], steps=10)
-    page.mouse.up()
+    _draw_vertical_line(page, 0.2, 0.8)
     state = _check_drawing(page, doc)
     # the ink lies where the pointer went: a vertical line down the middle of the grid
     ink = np.array(state["input"]).reshape(28, 28)
@@ -512,13 +517,7 @@ def test_figure_pages_work_from_disk(name: str, site: Path, page: Any) -> None:
         _check_point(page, title, doc["panels"][title], box, 0.3, 0.6)
     else:
         doc = _open_pad(page, base, name.split("/")[1])
-        pad = page.locator("canvas.aebook-pad")
-        pad.scroll_into_view_if_needed()
-        box = pad.bounding_box()
-        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.25 * box["height"])
-        page.mouse.down()
-        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.75 * box["height"], steps=8)
-        page.mouse.up()
+        _draw_vertical_line(page, 0.25, 0.75)
         _check_drawing(page, doc)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"file__{name.replace('/', '__')}.png"))
