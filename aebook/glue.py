@@ -29,6 +29,11 @@ def _checked(name: str, value: object) -> int | float | str:
         raise TypeError(f"record({name!r}) takes a number or a string, got {type(value).__name__}")
     if isinstance(value, str):
         return value
+    if isinstance(value, Integral) and abs(int(value)) > 2**53:
+        raise ValueError(
+            f"record({name!r}) got an integer of {len(str(abs(int(value))))} digits; the page "
+            "and the tests read records as floats, exact only to 2**53: record a float instead"
+        )
     number = int(value) if isinstance(value, Integral) else float(value)
     if not math.isfinite(number):
         raise ValueError(f"record({name!r}) got a non-finite value {number}")

@@ -29,6 +29,11 @@ def _check_pair(x: np.ndarray, x_hat: np.ndarray, name: str) -> tuple[np.ndarray
         check_unit_float(arr, f"{name}: {label}", allow_empty=False)
     if x.shape != x_hat.shape:
         raise ValueError(f"{name}: shapes differ, x {x.shape} vs x_hat {x_hat.shape}")
+    if x.ndim == 0:
+        raise ValueError(
+            f"{name}: x and x_hat are single numbers; pass arrays of images, one per row "
+            "(for one image, x[None] and x_hat[None])"
+        )
     n = len(x)
     return x.reshape(n, -1).astype(np.float64), x_hat.reshape(n, -1).astype(np.float64)
 

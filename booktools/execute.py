@@ -184,6 +184,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
     args = parser.parse_args(argv)
+    if args.timeout < 1:
+        parser.error(f"--timeout {args.timeout}: give the seconds a cell may take, at least 1")
     try:
         smoke_env = is_smoke()
     except ValueError as exc:

@@ -362,3 +362,11 @@ def test_read_repository_refuses_what_would_break_the_colab_cell(tmp_path, url, 
     config.write_text(f"repository:\n  url: '{url}'\n  branch: '{branch}'\n", encoding="utf-8")
     with pytest.raises(ValueError, match=f"repository.{problem}"):
         repository.read_repository(config)
+
+
+@pytest.mark.parametrize("timeout", ["0", "-5"])
+def test_the_timeout_must_be_positive(timeout, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_:  # refused before it looks at the notebook
+        execute._main(["--timeout", timeout, str(tmp_path / "chapter.ipynb")])
+    assert exit_.value.code == 2
+    assert f"--timeout {timeout}: give the seconds a cell may take" in capsys.readouterr().err

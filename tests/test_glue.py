@@ -190,3 +190,10 @@ def test_record_round_trip_through_a_real_kernel(tmp_path):
     found = read_records(path)
     assert found == {"test_bce": 0.0731, "n_params": 50240, "best_model": "dense"}
     assert isinstance(found["n_params"], int)
+
+
+def test_record_refuses_an_integer_no_float_holds_exactly():
+    """10**400 overflowed inside float(); anything past 2**53 is read back inexactly."""
+    with pytest.raises(ValueError, match="integer of 401 digits.*record a float instead"):
+        record("huge", 10**400)
+    record("largest_exact", 2**53)

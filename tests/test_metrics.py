@@ -187,3 +187,10 @@ def test_neighbour_ranks_refuse_bad_input():
         aebook.NeighbourRanks(x[:2])
     with pytest.raises(ValueError, match="NaN"):
         aebook.NeighbourRanks(np.full((5, 2), np.nan))
+
+
+@pytest.mark.parametrize("fn", [bce, mse])
+def test_single_numbers_are_refused_with_a_hint(fn):
+    """0-d arrays used to fail with numpy's `len() of unsized object`."""
+    with pytest.raises(ValueError, match=r"single numbers.*x\[None\]"):
+        fn(np.array(0.5), np.array(0.25))

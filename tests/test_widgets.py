@@ -180,3 +180,15 @@ def test_the_browser_reads_the_format_and_activations_python_writes():
     assert int(re.search(r"var FORMAT = (\d+);", script)[1]) == widgets.FORMAT
     table = re.search(r"var ACTIVATIONS = \{(.*?)\n  \};", script, flags=re.S)[1]
     assert tuple(re.findall(r"^\s*(\w+): function", table, flags=re.M)) == widgets.ACTIVATIONS
+
+
+def test_an_export_name_cannot_leave_the_staging_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(widgets.CODE_ENV, "abc123")
+    monkeypatch.setenv(widgets.DIR_ENV, str(tmp_path / "w"))
+    rng = np.random.default_rng(0)
+    with pytest.raises(widgets.WidgetError, match="letters, digits"):
+        widgets.export_latent_explorer(
+            "../escape", {"A": _decoder()}, {"A": rng.normal(size=(5, 2))},
+            rng.integers(0, 10, size=5), {"A": 3.0},
+        )  # fmt: skip
+    assert not list(tmp_path.rglob("*.json"))
