@@ -21,7 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SITE", "SiteError", "make_server"]
+__all__ = ["SITE", "QuietHandler", "SiteError", "make_server"]
 
 #: The built site, relative to the repository's root.
 SITE = Path("_build") / "html"
@@ -33,9 +33,11 @@ class SiteError(RuntimeError):
     """The site is not built, or no port could be opened."""
 
 
-class _Handler(SimpleHTTPRequestHandler):
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder without a log line per request (which would bury the address)."""
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-        pass  # one line per request would bury the address
+        pass
 
 
 def make_server(
@@ -48,7 +50,7 @@ def make_server(
             f"no built site in {site}: build it first with `make book` (or "
             "`jupyter-book build . -W -n --keep-going`)"
         )
-    handler = partial(_Handler, directory=str(site))
+    handler = partial(QuietHandler, directory=str(site))
     for candidate in range(port, port + TRIES):
         try:
             return ThreadingHTTPServer((host, candidate), handler)

@@ -37,6 +37,7 @@ import pytest
 
 from booktools import manifest, mathjax, widgets
 from booktools.repository import read_repository
+from booktools.serve import QuietHandler
 
 pytestmark = pytest.mark.slow  # a book build and a browser: out of the quick loop
 
@@ -189,11 +190,6 @@ class QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser cancelling is fine
             super().handle_error(request, client_address)
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
 
 
 #: How long the slow server holds back MathJax, in seconds.
