@@ -10,8 +10,11 @@ from .checks import check_int
 
 __all__ = ["progress", "stop_at"]
 
+#: A ``keras.callbacks.Callback``. Keras ships no type information: a third-party boundary.
+KerasCallback = Any
 
-def progress(every: int = 10) -> Any:
+
+def progress(every: int = 10) -> KerasCallback:
     """A Keras callback printing epoch, losses and elapsed time every ``every`` epochs.
 
     The first and the last epoch are always printed, so a two-epoch smoke run shows both.
@@ -36,7 +39,7 @@ def progress(every: int = 10) -> Any:
     return _Progress()
 
 
-def stop_at(target: float, monitor: str = "val_loss") -> Any:
+def stop_at(target: float, monitor: str = "val_loss") -> KerasCallback:
     """A Keras callback that stops training at the end of the first epoch whose ``monitor``
     is at or below ``target``, and says so.
 

@@ -12,7 +12,13 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
+
+#: A ``keras.callbacks.History`` (Keras ships no types: a third-party boundary) or a
+#: ``{"loss": [...], ...}`` dict.
+HistoryLike = Any
 
 __all__ = [
     "autoencoder_diagram",
@@ -23,7 +29,7 @@ __all__ = [
 ]
 
 
-def _as_images(x: Any, what: str) -> np.ndarray:
+def _as_images(x: object, what: str) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{what} must be a NumPy array, got {type(x).__name__}")
     if x.ndim == 2 and x.shape[1] == 784:
@@ -39,14 +45,14 @@ def _vmax(x: np.ndarray) -> float:
     return 255.0 if x.dtype == np.uint8 else 1.0
 
 
-def _hide_ticks(ax: Any) -> None:
+def _hide_ticks(ax: Axes) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
 
 
 def compare_rows(
     rows: Mapping[str, np.ndarray], n: int = 10, title: str | None = None, scale: float = 1.2
-) -> Any:
+) -> Figure:
     """One row of ``n`` images per entry of ``rows``, the same index in each column.
 
     ``rows`` maps a row label to images, e.g. ``{"original": x, "reconstruction": x_hat}``
@@ -82,7 +88,7 @@ def image_grid(
     scale: float = 1.2,
     cmap: str = "gray",
     signed: bool = False,
-) -> Any:
+) -> Figure:
     """Images in a grid of ``ncols`` columns, optionally each with a small title.
 
     ``signed=True`` is for signed values such as weights: each image is divided by its own
@@ -134,7 +140,7 @@ def examples_per_class(
     class_names: Sequence[str],
     per_class: int = 10,
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """A row of the first ``per_class`` images of every class, labelled with its name."""
 
     imgs = _as_images(x, "x")
@@ -158,14 +164,14 @@ def examples_per_class(
     return fig
 
 
-def _history_dict(h: Any) -> Mapping[str, Sequence[float]]:
+def _history_dict(h: HistoryLike) -> Mapping[str, Sequence[float]]:
     hist = getattr(h, "history", h)
     if not isinstance(hist, Mapping):
         raise TypeError(f"expected a keras History or a dict of lists, got {type(h).__name__}")
     return hist
 
 
-def _is_single_history(h: Any) -> bool:
+def _is_single_history(h: object) -> bool:
     """A History, or a plain ``{"loss": [...], ...}`` dict (rather than ``{label: History}``)."""
     if hasattr(h, "history"):
         return True
@@ -175,13 +181,13 @@ def _is_single_history(h: Any) -> bool:
 
 
 def plot_history(
-    histories: Any,
+    histories: HistoryLike | Mapping[str, HistoryLike],
     keys: Sequence[str] = ("loss", "val_loss"),
     title: str = "Training curves",
     ylabel: str = "loss",
     logy: bool = False,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Figure:
     """Loss curves per epoch from a Keras ``History`` (or a ``{label: History}`` mapping).
 
     Solid lines are the first key (training), dashed the others (e.g. validation).
@@ -195,8 +201,8 @@ def plot_history(
         raise ValueError("plot_history needs a History or a non-empty {label: History} mapping")
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    else:
-        fig = ax.figure
+    else:  # an Axes may sit in a SubFigure; the figure returned is the whole one
+        fig = ax.figure if isinstance(ax.figure, Figure) else ax.figure.figure
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (label, h) in enumerate(histories.items()):
         hist = _history_dict(h)
@@ -231,7 +237,7 @@ def autoencoder_diagram(
     encoder_label: str = "encoder $f$",
     decoder_label: str = "decoder $g$",
     note: str = "both trained together to make $\\hat{x}$ close to $x$",
-) -> Any:
+) -> Figure:
     """The anatomy of an autoencoder, drawn from real data.
 
     Left to right: the input image ``x``, the encoder (a funnel), the code ``h = f(x)`` as a

@@ -14,6 +14,10 @@ from .checks import check_int
 
 __all__ = ["warmup_cosine"]
 
+#: A ``keras.optimizers.schedules.LearningRateSchedule``. Keras ships no type information: a
+#: third-party boundary.
+KerasSchedule = Any
+
 
 def warmup_cosine(
     epochs: int,
@@ -21,7 +25,7 @@ def warmup_cosine(
     peak: float = 3e-3,
     warmup_epochs: int = 1,
     final_fraction: float = 0.02,
-) -> Any:
+) -> KerasSchedule:
     """Learning rate per step: linear warm-up to ``peak``, then cosine decay.
 
     The warm-up starts at ``peak / 100`` and lasts ``warmup_epochs`` epochs of

@@ -36,6 +36,11 @@ __all__ = [
     "export_latent_explorer",
 ]
 
+#: A Keras model. Keras ships no type information: a third-party boundary.
+KerasModel = Any
+#: A widget file's JSON document, as ``json`` builds it.
+Document = dict[str, Any]
+
 #: The version of the file format, written into every file.
 FORMAT = 1
 #: The activations the browser's forward pass implements.
@@ -54,7 +59,7 @@ def _b64(a: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
 
 
-def dense_layers(model: Any) -> list[dict[str, Any]]:
+def dense_layers(model: KerasModel) -> list[Document]:
     """The Dense layers of a Keras model, in order, as ``{"kernel", "bias", "activation"}``.
 
     Only models the browser can run are accepted: a chain of ``Dense`` layers (input layers
@@ -96,7 +101,7 @@ def _target() -> tuple[str, Path] | None:
     return sha, Path(folder)
 
 
-def _encode_layers(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _encode_layers(layers: list[Document]) -> list[Document]:
     """:func:`dense_layers`' output as the file stores it (float16 in base64)."""
     return [
         {
@@ -109,7 +114,7 @@ def _encode_layers(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _write(folder: Path, name: str, doc: dict[str, Any]) -> None:
+def _write(folder: Path, name: str, doc: Document) -> None:
     """Hand ``doc`` to the executor: JSON in its staging folder, which it publishes."""
     if not NAME_PATTERN.fullmatch(name):
         raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
@@ -121,7 +126,7 @@ def _write(folder: Path, name: str, doc: dict[str, Any]) -> None:
 
 def export_latent_explorer(
     name: str,
-    decoders: Mapping[str, Any],
+    decoders: Mapping[str, KerasModel],
     points: Mapping[str, np.ndarray],
     labels: np.ndarray,
     extents: Mapping[str, float],
@@ -165,7 +170,9 @@ def export_latent_explorer(
     _write(folder, name, doc)
 
 
-def export_drawing_pad(name: str, encoder: Any, decoder: Any, test_errors: np.ndarray) -> None:
+def export_drawing_pad(
+    name: str, encoder: KerasModel, decoder: KerasModel, test_errors: np.ndarray
+) -> None:
     """Write a dense autoencoder for the page's drawing pad.
 
     The reader draws on a 28x28 canvas; the page runs ``encoder`` (784 pixels to a code) and

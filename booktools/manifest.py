@@ -27,10 +27,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from .jsontypes import Json
 from .records import records_of
 from .stamp import stamp_of
 
@@ -72,7 +72,7 @@ class Target:
     factor: float = 1.0
     offset: float = 0.0
 
-    def threshold(self, records: Mapping[str, Any]) -> float:
+    def threshold(self, records: Mapping[str, Json]) -> float:
         if self.ref is None:
             return float(self.value)  # type: ignore[arg-type]
         return float(records[self.ref]) * self.factor + self.offset
@@ -157,7 +157,7 @@ class Chapter:
 _GLUE = re.compile(r"\{glue(?::\w*)?\}(?:`|\s+)([A-Za-z_]\w*)")
 
 
-def glue_keys(notebook: Mapping[str, Any]) -> set[str]:
+def glue_keys(notebook: Mapping[str, Json]) -> set[str]:
     """The record names the markdown cells of ``notebook`` (a parsed .ipynb) quote."""
     found: set[str] = set()
     for cell in notebook.get("cells", []):
@@ -168,7 +168,9 @@ def glue_keys(notebook: Mapping[str, Any]) -> set[str]:
 
 
 # --------------------------------------------------------------------------- reading
-def _require(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+def _require(
+    entry: Mapping[str, Json], key: str, kind: type | tuple[type, ...], where: str
+) -> Json:
     if key not in entry:
         raise ManifestError(f"{where}: missing field {key!r}")
     value = entry[key]
@@ -177,7 +179,7 @@ def _require(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], 
     return value
 
 
-def _target(raw: Any, where: str) -> Target:
+def _target(raw: Json, where: str) -> Target:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"{where}: a target must be a mapping, got {raw!r}")
     unknown = set(raw) - {"record", "op", "value", "ref", "factor", "offset"}
@@ -204,7 +206,7 @@ def _target(raw: Any, where: str) -> Target:
     )
 
 
-def _row(raw: Any, stem: str, where: str) -> ResultRow:
+def _row(raw: Json, stem: str, where: str) -> ResultRow:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"{where}: a results row must be a mapping, got {raw!r}")
     allowed = {f for f in ResultRow.__dataclass_fields__ if f != "notebook"}
@@ -225,7 +227,7 @@ def _row(raw: Any, stem: str, where: str) -> ResultRow:
     return ResultRow(notebook=stem, **raw)
 
 
-def _measure(raw: Any, stem: str, where: str) -> Measure:
+def _measure(raw: Json, stem: str, where: str) -> Measure:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"{where}: a measure must be a mapping, got {raw!r}")
     allowed = {"task", "method", "metric", "key", "format"}
@@ -286,7 +288,7 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
 
 
 # --------------------------------------------------------------------------- checking
-def check(chapter: Chapter, records: Mapping[str, Any], glued: Iterable[str] = ()) -> list[str]:
+def check(chapter: Chapter, records: Mapping[str, Json], glued: Iterable[str] = ()) -> list[str]:
     """What is wrong with a notebook's records for ``chapter``: missing names, missed targets.
 
     ``glued`` are the names the chapter's prose quotes (:func:`glue_keys`). Returns an empty

@@ -6,22 +6,23 @@ import ast
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from aebook.glue import GLUE_PREFIX
+
+from .jsontypes import Json, JsonObject
 
 __all__ = ["read_records", "records_of"]
 
 
-def read_records(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_records(path: str | os.PathLike[str]) -> JsonObject:
     """All values recorded (glued) in an executed notebook file, as numbers or strings."""
     with open(path, encoding="utf-8") as fh:
         return records_of(json.load(fh))
 
 
-def records_of(nb: Mapping[str, Any]) -> dict[str, Any]:
+def records_of(nb: Mapping[str, Json]) -> JsonObject:
     """All values recorded in a parsed notebook (the JSON of an .ipynb file)."""
-    found: dict[str, Any] = {}
+    found: JsonObject = {}
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []):
             meta = out.get("metadata", {}).get("scrapbook")

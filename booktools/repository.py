@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
+
+from .jsontypes import Json
 
 __all__ = [
     "BOOTSTRAP_TAG",
@@ -72,7 +73,7 @@ def bootstrap_source(url: str, branch: str) -> str:
     return _BOOTSTRAP_TEMPLATE.format(url=url, branch=branch)
 
 
-def sync_bootstrap(nb: Any, config: str | os.PathLike[str]) -> bool:
+def sync_bootstrap(nb: Json, config: str | os.PathLike[str]) -> bool:
     """Rewrite the notebook's bootstrap cell from ``_config.yml``; ``True`` if it changed.
 
     Raises ``ValueError`` when the notebook has no code cell tagged ``bootstrap``.

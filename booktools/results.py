@@ -21,7 +21,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -29,6 +28,7 @@ matplotlib.use("Agg")  # files, never a window: before pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
 from .atomic import write_text
+from .jsontypes import Json, JsonObject
 from .manifest import (
     Chapter,
     Measure,
@@ -67,7 +67,7 @@ _FLOOR_TEXT = {**_LOSS_TEXT, "neg_elbo": "{:.1f} nats"}
 _DASH = "–"
 
 
-def _value(records: Mapping[str, Any], key: str | None, where: str) -> Any:
+def _value(records: Mapping[str, Json], key: str | None, where: str) -> Json:
     if key is None:
         return None
     if key not in records:
@@ -82,9 +82,9 @@ class _RecordsCache:
 
     def __init__(self, notebooks: str | os.PathLike[str]) -> None:
         self.folder = Path(notebooks)
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, JsonObject] = {}
 
-    def __call__(self, stem: str) -> tuple[dict[str, Any], str]:
+    def __call__(self, stem: str) -> tuple[JsonObject, str]:
         path = self.folder / f"{stem}.ipynb"
         if stem not in self.records:
             if not path.is_file():
@@ -93,7 +93,7 @@ class _RecordsCache:
         return self.records[stem], path.name
 
 
-def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[dict[str, Any]]:
+def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[JsonObject]:
     """The numbers of every row, read from the executed notebooks in ``notebooks``."""
     records_of = _RecordsCache(notebooks)
     table = []
@@ -117,7 +117,7 @@ def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[dict
 
 def collect_measures(
     notebooks: str | os.PathLike[str], measures: Sequence[Measure]
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """The value of every measure, read from the executed notebooks in ``notebooks``."""
     records_of = _RecordsCache(notebooks)
     out = []
@@ -130,7 +130,7 @@ def collect_measures(
     return out
 
 
-def render_measures(values: Sequence[Mapping[str, Any]]) -> str:
+def render_measures(values: Sequence[Mapping[str, Json]]) -> str:
     """The results page's table of other tasks: one row per method and metric."""
     lines = [
         "## Other tasks: autoencoders at work and their alternatives",
@@ -150,11 +150,11 @@ def render_measures(values: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fmt(value: Any, spec: str) -> str:
+def _fmt(value: Json, spec: str) -> str:
     return _DASH if value is None else format(value, spec)
 
 
-def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
+def render_markdown(table: Sequence[Mapping[str, Json]]) -> str:
     """The results page in MyST Markdown."""
     lines = [
         "# Results across the book",
@@ -203,7 +203,7 @@ def render_markdown(table: Sequence[Mapping[str, Any]]) -> str:
 TIME_TO_TARGET = Path("benchmarks") / "results" / "time_to_target.json"
 
 
-def _seeds_of(model: Mapping[str, Any], report: Mapping[str, Any]) -> list[int]:
+def _seeds_of(model: Mapping[str, Json], report: Mapping[str, Json]) -> list[int]:
     """A model's seeds: stored with it, or (older reports) once for the whole report."""
     if "seeds" in model:
         return list(model["seeds"])
@@ -212,7 +212,7 @@ def _seeds_of(model: Mapping[str, Any], report: Mapping[str, Any]) -> list[int]:
     return sorted({r["seed"] for r in model["runs"]})
 
 
-def render_time_to_target(report: Mapping[str, Any]) -> str:
+def render_time_to_target(report: Mapping[str, Json]) -> str:
     """The results page's section on training recipes, from the benchmark's JSON."""
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     lines = [
@@ -264,7 +264,7 @@ def _in_chart(row: Row) -> bool:
     return row.data == "MNIST" and row.loss == "bce" and row.task == "reconstruction"
 
 
-def _chart_caption(table: Sequence[Mapping[str, Any]]) -> list[str]:
+def _chart_caption(table: Sequence[Mapping[str, Json]]) -> list[str]:
     left_out = sorted(
         {
             e["row"].model
@@ -286,7 +286,7 @@ def _chart_caption(table: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def render_chart(table: Sequence[Mapping[str, Any]]) -> str:
+def render_chart(table: Sequence[Mapping[str, Json]]) -> str:
     """The chart as SVG text, deterministic for a given matplotlib version."""
     bars = [e for e in table if _in_chart(e["row"])]
     baseline = [e for e in bars if e["row"].baseline]

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 __all__ = ["SITE", "QuietHandler", "SiteError", "make_server"]
 
@@ -36,7 +35,7 @@ class SiteError(RuntimeError):
 class QuietHandler(SimpleHTTPRequestHandler):
     """Serves a folder without a log line per request (which would bury the address)."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
         pass
 
 

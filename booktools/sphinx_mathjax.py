@@ -12,13 +12,13 @@ there into every page, and MathJax's hundreds of lazily loaded components would 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 from . import mathjax
+from .jsontypes import JsonObject
 
 
 def _configure(app: Sphinx, config: Config) -> None:
@@ -33,6 +33,6 @@ def _configure(app: Sphinx, config: Config) -> None:
     config.mathjax_path = mathjax.ENTRY
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> JsonObject:
     app.connect("config-inited", _configure)
     return {"version": mathjax.VERSION, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+
+from .jsontypes import Json, JsonObject
 
 __all__ = ["STAMP_KEY", "code_sha256", "outputs_sha256", "stamp_of"]
 
 STAMP_KEY = "aebook"
 
 
-def code_sha256(nb: dict[str, Any] | Any) -> str:
+def code_sha256(nb: JsonObject) -> str:
     """sha256 over the sources of a notebook's code cells, in order (outputs ignored)."""
     sources = []
     for cell in nb["cells"]:
@@ -28,7 +29,7 @@ def code_sha256(nb: dict[str, Any] | Any) -> str:
     return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
+def _canonical(value: Json) -> Json:
     """JSON value with multi-line strings joined (nbformat stores them as lists of lines)."""
     if isinstance(value, dict):
         return {k: _canonical(v) for k, v in value.items()}
@@ -39,7 +40,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def outputs_sha256(nb: dict[str, Any] | Any) -> str:
+def outputs_sha256(nb: JsonObject) -> str:
     """sha256 over the outputs of a notebook's code cells, in order.
 
     Execution counts are left out; everything a reader sees (text, images, the recorded
@@ -58,7 +59,7 @@ def outputs_sha256(nb: dict[str, Any] | Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def stamp_of(nb: dict[str, Any] | Any) -> dict[str, Any] | None:
+def stamp_of(nb: JsonObject) -> JsonObject | None:
     """The executor's stamp of a notebook, or ``None`` when it has none."""
     stamp = nb.get("metadata", {}).get(STAMP_KEY)
     return stamp if isinstance(stamp, dict) else None

@@ -15,13 +15,13 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from aebook.widgets import ACTIVATIONS, FORMAT, NAME_PATTERN, WidgetError
 
 from .atomic import write_text
+from .jsontypes import Json, JsonObject
 
 __all__ = ["forward", "load", "publish", "read_document", "script_text"]
 
@@ -30,7 +30,7 @@ _HEADER = "/* Weights of one of the book's interactive figures, written by bookt
 _ASSIGN = '(window.aebookWidgetFiles = window.aebookWidgetFiles || {{}})["{name}"] ='
 
 
-def script_text(name: str, doc: Mapping[str, Any]) -> str:
+def script_text(name: str, doc: Mapping[str, Json]) -> str:
     """The widget file for ``doc``: a script that stores it as ``aebookWidgetFiles[name]``.
 
     A script, not a JSON file the page fetches, so that the figures also work when a page
@@ -64,7 +64,7 @@ def _unb64(text: str, dtype: str, shape: Sequence[int]) -> np.ndarray:
     return a.reshape(shape)
 
 
-def _decode_layers(layers: list[dict[str, Any]], path: Any) -> None:
+def _decode_layers(layers: list[JsonObject], path: Json) -> None:
     for layer in layers:
         shape = layer["shape"]
         layer["kernel"] = _unb64(layer["kernel"], "<f2", shape).astype(np.float32)
@@ -73,7 +73,7 @@ def _decode_layers(layers: list[dict[str, Any]], path: Any) -> None:
             raise WidgetError(f"{path}: unknown activation {layer['activation']!r}")
 
 
-def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_document(path: str | os.PathLike[str]) -> JsonObject:
     """The JSON document inside a widget file (see :func:`script_text`), arrays still encoded.
 
     The file must be named after the key it assigns (``NAME.js`` sets ``["NAME"]``), which
@@ -99,7 +99,7 @@ def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     return doc
 
 
-def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+def load(path: str | os.PathLike[str]) -> JsonObject:
     """A widget file with its arrays decoded (weights as float32 from float16)."""
     doc = read_document(path)
     if doc.get("format") != FORMAT:
@@ -119,7 +119,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     return doc
 
 
-def forward(layers: Sequence[Mapping[str, Any]], z: np.ndarray) -> np.ndarray:
+def forward(layers: Sequence[Mapping[str, Json]], z: np.ndarray) -> np.ndarray:
     """The browser's forward pass in NumPy (float32), for a batch of rows ``z``."""
     h = np.asarray(z, dtype=np.float32)
     for layer in layers:

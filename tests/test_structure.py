@@ -166,3 +166,54 @@ def test_the_api_is_listed_once() -> None:
     assert typed == api, "the TYPE_CHECKING imports differ from _API"
     for name, module in api.items():
         assert getattr(aebook, name) is getattr(getattr(aebook, module), name)
+
+
+# Where ``Any`` may appear besides a module-level alias that names a third-party boundary
+# (``KerasModel = Any``, ``Json = Any``): each with the reason it cannot be narrower.
+ANY_ALLOWED = {
+    # PEP 562 module __getattr__ returns whichever public name is asked for
+    ("aebook", "__getattr__"),
+    # record()'s "not given" sentinel must fit both a str and a number parameter
+    ("aebook.glue", "_MISSING"),
+}
+
+
+def _any_uses(path: Path) -> list[tuple[int, str]]:
+    """``(line, where)`` for every use of ``Any`` outside a module-level alias definition."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    uses = []
+    for top in tree.body:
+        if isinstance(top, ast.ImportFrom):
+            continue
+        aliased = isinstance(top, ast.Assign) and all(isinstance(t, ast.Name) for t in top.targets)
+        where = ""
+        if isinstance(top, ast.FunctionDef | ast.ClassDef):
+            where = top.name
+        elif isinstance(top, ast.AnnAssign) and isinstance(top.target, ast.Name):
+            where = top.target.id
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name) and node.id == "Any" and not aliased:
+                uses.append((node.lineno, where))
+    return uses
+
+
+def test_any_only_names_a_third_party_boundary() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} (in {where or 'module level'})"
+        for name, path in MODULES.items()
+        for line, where in _any_uses(path)
+        if (name, where) not in ANY_ALLOWED
+    ]
+    assert not offenders, (
+        "`Any` outside a boundary alias; give the precise type, or name the boundary with a "
+        "module-level alias and a comment (see booktools/jsontypes.py):\n" + "\n".join(offenders)
+    )
+
+
+def test_the_any_check_sees_a_stray_any(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from typing import Any\nOk = Any\n\n\ndef f(x: Any) -> int:\n    return 1\n",
+        encoding="utf-8",
+    )
+    assert _any_uses(source) == [(5, "f")]
