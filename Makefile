@@ -57,8 +57,12 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check aebook booktools tests notebooks
 	$(VENV)/bin/mypy
 
+# One worker per core (at most 4: each notebook's kernel holds about 1.5 GB); a notebook's
+# cells stay together in one worker (--dist loadfile), as nbval needs.
+XDIST := -n auto --maxprocesses=4 --dist loadfile
+
 test: lint mathjax system
-	AEBOOK_SMOKE=1 $(PY) -m pytest
+	AEBOOK_SMOKE=1 $(PY) -m pytest $(XDIST)
 
 # The quick loop while editing: no notebooks, no browser, no kernels (under a minute).
 quick: $(VENV)/.installed

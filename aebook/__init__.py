@@ -14,6 +14,7 @@ this package does the plumbing they share, and nothing else (the book's own tool
 * :mod:`aebook.jpeg` - :func:`jpeg_roundtrip`, JPEG as a baseline codec, with the bits per image;
 * :mod:`aebook.plots` - image rows and grids, per-class examples, training curves;
 * :mod:`aebook.schedules` - :func:`warmup_cosine`, chapter 2's learning-rate schedule;
+* :mod:`aebook.training` - :func:`train`, chapter 2's compile-and-fit with that schedule;
 * :mod:`aebook.callbacks` - :func:`progress`, a one-line-per-few-epochs training log, and
   :func:`stop_at`, which stops training once a held-out loss reaches a target;
 * :mod:`aebook.widgets` - the site's interactive figures: models described for the browser;
@@ -63,6 +64,7 @@ _API = {
     "setup": "profile",
     "subset": "profile",
     "warmup_cosine": "schedules",
+    "train": "training",
 }
 #: The submodules, reachable as attributes (``aebook.widgets``); none shares a name of the API.
 _SUBMODULES = frozenset(_API.values()) | {"widgets"}
@@ -109,3 +111,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     )
     from .profile import Run, epochs, is_smoke, profile_name, setup, subset
     from .schedules import warmup_cosine
+    from .training import train
