@@ -100,13 +100,14 @@ def execute_notebook(
             cell.metadata.pop("execution", None)
     nb.metadata.pop(STAMP_KEY, None)
 
-    # A full run also writes the chapter's interactive figures (aebook.widgets), stamped
-    # with the code hash the notebook will carry; the kernel inherits these variables.
-    # They go to a temporary folder first and into _static/widgets only once the notebook
-    # is written, so a run that fails half-way changes neither.
+    # A full run of the committed notebook also writes the chapter's interactive figures
+    # (aebook.widgets), stamped with the code hash the notebook will carry; the kernel
+    # inherits these variables. They go to a temporary folder first and into _static/widgets
+    # only once the notebook is written, so a run that fails half-way changes neither. A run
+    # written elsewhere (booktools.reproduce) leaves the site's figures alone.
     exports = {}
     staging = None
-    if not smoke and config is not None:
+    if not smoke and config is not None and target.resolve() == path.resolve():
         staging = Path(tempfile.mkdtemp(prefix="aebook-widgets-"))
         exports = {CODE_ENV: code_sha256(nb), DIR_ENV: str(staging)}
     saved = {name: os.environ.get(name) for name in (SMOKE_ENV, CODE_ENV, DIR_ENV)}
