@@ -65,7 +65,7 @@ XDIST := -n auto --maxprocesses=4 --dist loadfile
 # notebook in Colab's environment instead (.ci/run): once per CI run, not twice.
 NBVAL ?= 1
 ifeq ($(NBVAL),0)
-NBVAL_ARGS := --ignore=notebooks
+NBVAL_ARGS := tests
 endif
 
 test: lint mathjax system

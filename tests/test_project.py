@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,3 +117,38 @@ def test_every_notebook_import_is_pinned_and_in_colabs_environment() -> None:
         assert dists, f"{module}: imported by a chapter but not installed"
         assert dists & pins, f"{module} ({dists}) is not pinned in requirements.txt"
         assert dists & colab, f"{module} ({dists}) is not installed by .ci/colab-env"
+
+
+@pytest.mark.slow  # collects the whole suite twice
+def test_make_test_nbval_0_collects_no_notebook() -> None:
+    """CI runs `make test NBVAL=0` and the notebooks in Colab's environment: the pinned job
+    must not run them a second time (an --ignore that did nothing once let it)."""
+    dry = subprocess.run(
+        ["make", "-n", "test", "NBVAL=0"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    line = next(cmd for cmd in dry.splitlines() if " -m pytest" in cmd)
+    args = line.split(" -m pytest", 1)[1].split()
+    args = [
+        a
+        for a in args
+        if a not in ("-n", "auto", "--dist", "loadfile") and not a.startswith("--max")
+    ]
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AEBOOK_SMOKE": "1"},
+        check=False,
+    ).stdout
+    assert "tests collected" in collected, collected[-2000:]
+    assert ".ipynb::" not in collected
+    everything = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AEBOOK_SMOKE": "1"},
+        check=False,
+    ).stdout
+    assert ".ipynb::" in everything  # make test without NBVAL=0 runs them
