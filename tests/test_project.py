@@ -30,7 +30,13 @@ def test_quick_start_leads_with_the_two_commands_ci_runs() -> None:
     for target in ("book", "test"):
         assert re.search(rf"^{target}:", makefile, flags=re.M), f"no `{target}` target"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert re.search(r"^make test$", ci, flags=re.M), ".ci/run must run `make test`"
+    assert re.search(r"^make test NBVAL=0$", ci, flags=re.M), ".ci/run must run `make test`"
+    # ... whose notebooks run once, in the Colab job
+    assert re.search(r"^  \.ci/colab-env test\b", ci, flags=re.M), (
+        ".ci/run must run the Colab stage"
+    )
+    colab = (ROOT / ".ci" / "colab-env").read_text(encoding="utf-8")
+    assert re.search(r'-m pytest tests/test_colab_env\.py notebooks "\$@"', colab)
 
 
 def test_the_makefile_never_installs_into_the_system_python() -> None:
