@@ -197,6 +197,34 @@ def test_committed_outputs_are_fresh_full_profile(path: Path) -> None:
     assert "profile: full" in banner
 
 
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", line)
+        if m:
+            pins[m.group(1).lower()] = m.group(2)
+    return pins
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NB_IDS)
+def test_committed_outputs_come_from_the_pinned_environment(path: Path) -> None:
+    """The stamp's library versions are requirements.txt's pins: a pin that moves makes every
+    chapter's outputs stale until the executor runs it again (CI runs the notebooks under nbval
+    only in Colab's environment; this is what ties them to the pinned one)."""
+    versions = stamp_of(_load(path))["versions"]
+    pins = _pins()
+    stale = {
+        name: (ran, pins[name.lower()])
+        for name, ran in versions.items()
+        if name.lower() in pins and pins[name.lower()] != ran
+    }
+    assert {"tensorflow", "keras", "numpy"} <= {n.lower() for n in versions}
+    assert not stale, (
+        f"{path.name} ran with {stale} (ran, pinned); re-run "
+        f"`python -m booktools.execute notebooks/{path.name}`"
+    )
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: Path(c.file).name)
 def test_records_and_targets_of_the_committed_run(chapter: manifest.Chapter) -> None:
     problems = manifest.check_notebook(chapter, ROOT / chapter.file)
