@@ -1,0 +1,305 @@
+"""A faster CPU recipe, found by measurement: seconds per epoch, side by side, in one process.
+
+For each model family the book trains (chapter 2's 784-32-784 dense autoencoder, chapter 4's
+deep one, chapter 5's strided convolutional one, chapter 6's denoiser, chapter 7's dense VAE)
+this script trains the same model, on the same 55,000 MNIST images, under each candidate
+setting, and reports the seconds per epoch (the median of the epochs after the first, which
+includes tracing and compiling) and the multiple of the model's **compute floor**: its
+floating-point operations per epoch (3 x 2 x multiply-adds per image x images: forward,
+backward to the activations and to the weights) divided by the single-precision matrix-product
+rate (SGEMM, NumPy's BLAS on 2048 x 2048 matrices) measured in the same run.
+
+The candidates, each adding one change to the one before:
+
+1. ``fit defaults``: ``compile`` and ``fit`` as a first tutorial writes them, the chapter's
+   batch size;
+2. ``steps_per_execution=32``: 32 batches per call into TensorFlow (what the chapters use);
+3. ``+ XLA``: ``jit_compile=True``, the train step compiled by XLA;
+4. ``+ batch x4``: four times the batch (the learning rate would scale with it; this file times
+   the epochs only: whether the model still reaches the same loss in the same epochs is the
+   time-to-target benchmark's question).
+
+The order of candidates rotates between repeats so that machine noise hits all of them. This
+is a benchmark, not a test; CI never runs it. From the repository's root, on an idle machine::
+
+    AEBOOK_DATA=/path/to/data .venv/bin/python benchmarks/cpu_recipe.py [--repeats 2]
+
+It writes ``benchmarks/results/cpu_recipe.json`` and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aebook  # noqa: E402
+
+aebook.setup(seed=0)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from time_to_target import VAE, deep, denoiser, undercomplete, vae_2d  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "results" / "cpu_recipe.json"
+
+
+# --------------------------------------------------------------------------- models
+# The chapters' models as the time-to-target benchmark builds them (a test checks their
+# parameter counts against the chapters' records), and chapter 5's strided headline model.
+def strided() -> keras.Model:
+    """Chapter 5's headline: stride-2 Conv2D down, stride-2 Conv2DTranspose up, (4, 4, 8)."""
+    down = {"kernel_size": 3, "strides": 2, "padding": "same", "activation": "relu"}
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(16, **down)(inputs)
+    x = layers.Conv2D(8, **down)(x)
+    x = layers.Conv2D(8, **down)(x)
+    x = layers.Conv2DTranspose(8, output_padding=0, **down)(x)
+    x = layers.Conv2DTranspose(8, **down)(x)
+    x = layers.Conv2DTranspose(16, **down)(x)
+    return keras.Model(inputs, layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x))
+
+
+def vae() -> keras.Model:
+    """Chapter 7's 2-D VAE."""
+    return vae_2d(0)
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    build: Callable[[], keras.Model]
+    batch: int  # the chapter's batch size
+    images: bool  # (28, 28, 1) inputs rather than 784-vectors
+
+
+FAMILIES = [
+    Family("dense 784-32-784 (ch. 2)", undercomplete, 256, False),
+    Family("deep dense (ch. 4)", deep, 256, False),
+    Family("strided conv (ch. 5)", strided, 128, True),
+    Family("conv denoiser (ch. 6)", denoiser, 64, True),
+    Family("dense VAE (ch. 7)", vae, 128, False),
+]
+CANDIDATES = {  # name: (steps_per_execution, jit_compile, batch multiple)
+    "fit defaults": (1, False, 1),
+    "steps_per_execution=32": (32, False, 1),
+    "+ XLA": (32, True, 1),
+    "+ batch x4": (32, True, 4),
+}
+
+
+# --------------------------------------------------------------------------- measures
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one image's forward pass through Dense and convolution layers."""
+    total = 0
+    for layer in _layers(model):
+        if isinstance(layer, layers.Conv2DTranspose):  # counted at its input
+            k1, k2 = layer.kernel.shape[:2]
+            h, w = layer.input.shape[1:3]
+            total += h * w * k1 * k2 * layer.input.shape[-1] * layer.output.shape[-1]
+        elif isinstance(layer, layers.Conv2D):
+            k1, k2 = layer.kernel.shape[:2]
+            h, w = layer.output.shape[1:3]
+            total += h * w * k1 * k2 * layer.input.shape[-1] * layer.output.shape[-1]
+        elif isinstance(layer, layers.Dense):
+            total += int(np.prod(layer.kernel.shape))
+    return total
+
+
+def _layers(model: keras.Model) -> list[keras.layers.Layer]:
+    out = []
+    for layer in model.layers:
+        out += _layers(layer) if isinstance(layer, keras.Model) else [layer]
+    if isinstance(model, VAE):
+        out = _layers(model.encoder) + _layers(model.decoder)
+    return out
+
+
+def sgemm_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """The best of ``repeats`` float32 n x n matrix products, in GFLOP/s."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.random((n, n), dtype=np.float32) for _ in range(2))
+    a @ b  # warm-up
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+class EpochTimes(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.times: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+
+
+def epoch_seconds(family: Family, candidate: str, x: np.ndarray, epochs: int) -> float:
+    steps, jit, multiple = CANDIDATES[candidate]
+    keras.utils.set_random_seed(0)
+    model = family.build()
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=None if isinstance(model, VAE) else "binary_crossentropy",
+        steps_per_execution=steps,
+        jit_compile=jit,
+    )
+    timer = EpochTimes()
+    model.fit(x, x, epochs=epochs, batch_size=family.batch * multiple, verbose=0, callbacks=[timer])
+    return statistics.median(timer.times[1:])
+
+
+def quality(family: Family, epochs: int, seeds: list[int], data) -> dict:
+    """Test BCE after ``epochs`` epochs of chapter 2's schedule, with and without XLA, paired
+    by seed (same initial weights, same batches)."""
+    (x, x_val, x_test) = data
+    out: dict[str, list[float]] = {"without XLA": [], "with XLA": []}
+    seconds: dict[str, list[float]] = {"without XLA": [], "with XLA": []}
+    for seed in seeds:
+        for name, jit in (("without XLA", False), ("with XLA", True)):
+            keras.utils.set_random_seed(seed)
+            model = family.build()
+            steps = -(-len(x) // family.batch)
+            model.compile(
+                optimizer=keras.optimizers.Adam(aebook.warmup_cosine(epochs, steps, peak=2e-3)),
+                loss="binary_crossentropy",
+                steps_per_execution=32,
+                jit_compile=jit,
+            )
+            start = time.perf_counter()
+            model.fit(x, x, epochs=epochs, batch_size=family.batch, verbose=0, shuffle=True)
+            seconds[name].append(time.perf_counter() - start)
+            out[name].append(aebook.bce(x_test, model.predict(x_test, batch_size=1024, verbose=0)))
+    diffs = [b - a for a, b in zip(out["without XLA"], out["with XLA"], strict=True)]
+    n = len(diffs)
+    se = statistics.stdev(diffs) / n**0.5 if n > 1 else float("nan")
+    return {
+        "family": family.key,
+        "epochs": epochs,
+        "seeds": seeds,
+        "test_bce": out,
+        "seconds": seconds,
+        "paired_difference_mean": statistics.mean(diffs),
+        "paired_difference_se": se,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3, help="per run; the first is not timed")
+    parser.add_argument("--families", default="", help="comma-separated prefixes, e.g. dense,deep")
+    parser.add_argument(
+        "--quality",
+        metavar="EPOCHS",
+        type=int,
+        help="instead: test BCE with and without XLA after EPOCHS epochs, seeds 0, 1, 2",
+    )
+    args = parser.parse_args()
+    if args.quality:
+        (x_train, _), _, (x_test, _) = aebook.load_splits("mnist")
+        for family in FAMILIES:
+            if args.families and not family.key.startswith(tuple(args.families.split(","))):
+                continue
+            if family.build is vae:
+                continue  # its loss is not BCE; XLA changes rounding, not the algorithm
+            shape = (-1, 28, 28, 1) if family.images else (-1, 784)
+            data = (x_train.reshape(shape), None, x_test.reshape(shape))
+            row = quality(family, args.quality, [0, 1, 2], data)
+            path = OUT.with_name(f"cpu_recipe_quality_{family.build.__name__}.json")
+            path.write_text(json.dumps(row, indent=1) + "\n", encoding="utf-8")
+            print(json.dumps(row), flush=True)
+        return
+
+    (x_train, _), _, _ = aebook.load_splits("mnist")
+    x_img = x_train.reshape(-1, 28, 28, 1)
+    chosen = [
+        f
+        for f in FAMILIES
+        if not args.families or f.key.startswith(tuple(args.families.split(",")))
+    ]
+    rates = [sgemm_gflops()]
+    results = []
+    for family in chosen:
+        x = x_img if family.images else x_train
+        flops = 3 * 2 * multiply_adds(family.build()) * len(x)
+        times: dict[str, list[float]] = {c: [] for c in CANDIDATES}
+        names = list(CANDIDATES)
+        for r in range(args.repeats):
+            for c in names[r % len(names) :] + names[: r % len(names)]:
+                times[c].append(epoch_seconds(family, c, x, args.epochs))
+        rates.append(sgemm_gflops())
+        row = {
+            "family": family.key,
+            "batch": family.batch,
+            "gflop_per_epoch": flops / 1e9,
+            "candidates": {},
+        }
+        for c, ts in times.items():
+            row["candidates"][c] = {"seconds_per_epoch": statistics.median(ts), "runs": ts}
+        results.append(row)
+        print(
+            f"{family.key}: "
+            + ", ".join(f"{c} {statistics.median(ts):.2f} s" for c, ts in times.items()),
+            flush=True,
+        )
+
+    sgemm = statistics.median(rates)
+    for row in results:
+        floor = row["gflop_per_epoch"] / sgemm
+        row["floor_seconds"] = floor
+        for c in row["candidates"].values():
+            c["floor_multiple"] = c["seconds_per_epoch"] / floor
+    report = {
+        "what": "seconds per training epoch on 55,000 MNIST images; median of epochs 2..n over repeats",
+        "sgemm_gflops": sgemm,
+        "sgemm_runs": rates,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "versions": {p: metadata.version(p) for p in ("tensorflow", "keras", "numpy")},
+        "families": results,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    tmp = OUT.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(OUT)
+
+    base = "fit defaults"
+    print(
+        f"\nSGEMM {sgemm:.0f} GFLOP/s; seconds per epoch (multiple of the compute floor; speed-up over {base})"
+    )
+    print(f"{'family':<26} {'floor s':>8} " + " ".join(f"{c:>24}" for c in CANDIDATES))
+    for row in results:
+        b = row["candidates"][base]["seconds_per_epoch"]
+        cells = [
+            f"{v['seconds_per_epoch']:.2f} ({v['floor_multiple']:.0f}x; {b / v['seconds_per_epoch']:.2f})"
+            for v in row["candidates"].values()
+        ]
+        print(
+            f"{row['family']:<26} {row['floor_seconds']:>8.2f} "
+            + " ".join(f"{c:>24}" for c in cells)
+        )
+
+
+if __name__ == "__main__":
+    main()
