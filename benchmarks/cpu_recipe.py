@@ -9,15 +9,18 @@ floating-point operations per epoch (3 x 2 x multiply-adds per image x images: f
 backward to the activations and to the weights) divided by the single-precision matrix-product
 rate (SGEMM, NumPy's BLAS on 2048 x 2048 matrices) measured in the same run.
 
-The candidates, each adding one change to the one before:
+The candidates:
 
 1. ``fit defaults``: ``compile`` and ``fit`` as a first tutorial writes them, the chapter's
    batch size;
 2. ``steps_per_execution=32``: 32 batches per call into TensorFlow (what the chapters use);
-3. ``+ XLA``: ``jit_compile=True``, the train step compiled by XLA;
-4. ``+ batch x4``: four times the batch (the learning rate would scale with it; this file times
-   the epochs only: whether the model still reaches the same loss in the same epochs is the
-   time-to-target benchmark's question).
+3. ``+ batch x4``: that, with four times the batch (the learning rate would scale with it;
+   this file times the epochs only: whether the model still reaches the same loss in the same
+   epochs is the time-to-target benchmark's question);
+4. and 5. the same two with XLA (``jit_compile=True``). Keras turns ``jit_compile`` off while
+   TensorFlow's op determinism is on, and ``aebook.setup`` turns it on so that chapters
+   re-run to the same numbers; these two runs switch determinism off, to measure what that
+   choice costs.
 
 The order of candidates rotates between repeats so that machine noise hits all of them. This
 is a benchmark, not a test; CI never runs it. From the repository's root, on an idle machine::
@@ -50,7 +53,9 @@ aebook.setup(seed=0)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
+from tensorflow.python.framework import config as tf_config  # noqa: E402  (no public switch-off)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from time_to_target import VAE, deep, denoiser, undercomplete, vae_2d  # noqa: E402
@@ -97,8 +102,9 @@ FAMILIES = [
 CANDIDATES = {  # name: (steps_per_execution, jit_compile, batch multiple)
     "fit defaults": (1, False, 1),
     "steps_per_execution=32": (32, False, 1),
-    "+ XLA": (32, True, 1),
-    "+ batch x4": (32, True, 4),
+    "+ batch x4": (32, False, 4),
+    "XLA (determinism off)": (32, True, 1),
+    "XLA + batch x4 (det. off)": (32, True, 4),
 }
 
 
@@ -157,6 +163,12 @@ class EpochTimes(keras.callbacks.Callback):
 
 def epoch_seconds(family: Family, candidate: str, x: np.ndarray, epochs: int) -> float:
     steps, jit, multiple = CANDIDATES[candidate]
+    # Keras turns jit_compile off while TensorFlow's op determinism is on (aebook.setup turns
+    # it on, for reproducible chapters): XLA can be timed only with determinism off.
+    if jit:
+        tf_config.disable_op_determinism()
+    else:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(0)
     model = family.build()
     model.compile(
@@ -174,10 +186,14 @@ def quality(family: Family, epochs: int, seeds: list[int], data) -> dict:
     """Test BCE after ``epochs`` epochs of chapter 2's schedule, with and without XLA, paired
     by seed (same initial weights, same batches)."""
     (x, x_val, x_test) = data
-    out: dict[str, list[float]] = {"without XLA": [], "with XLA": []}
+    out: dict[str, list[float]] = {"without XLA": [], "with XLA": []}  # determinism off for XLA
     seconds: dict[str, list[float]] = {"without XLA": [], "with XLA": []}
     for seed in seeds:
         for name, jit in (("without XLA", False), ("with XLA", True)):
+            if jit:
+                tf_config.disable_op_determinism()
+            else:
+                tf.config.experimental.enable_op_determinism()
             keras.utils.set_random_seed(seed)
             model = family.build()
             steps = -(-len(x) // family.batch)
@@ -284,6 +300,7 @@ def main() -> None:
     tmp.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     tmp.replace(OUT)
 
+    tf.config.experimental.enable_op_determinism()
     base = "fit defaults"
     print(
         f"\nSGEMM {sgemm:.0f} GFLOP/s; seconds per epoch (multiple of the compute floor; speed-up over {base})"
