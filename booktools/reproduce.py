@@ -152,12 +152,12 @@ def reproduce(
     committed = read_records(path)
     if not committed:
         raise ValueError(f"{path} has no records to compare: execute it first")
-    with tempfile.TemporaryDirectory(prefix="aebook-reproduce-") as tmp:
-        folder = Path(scratch) if scratch is not None else Path(tmp)
-        fresh_path = folder / path.name
+    if scratch is not None:
+        fresh_path = Path(scratch) / path.name
         execute_notebook(path, smoke=False, timeout=timeout, output=fresh_path)
-        fresh = read_records(fresh_path)
-    return compare(committed, fresh, rtol, atol)
+        return compare(committed, read_records(fresh_path), rtol, atol)
+    with tempfile.TemporaryDirectory(prefix="aebook-reproduce-") as tmp:
+        return reproduce(path, rtol, atol, timeout, scratch=tmp)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

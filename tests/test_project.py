@@ -125,6 +125,18 @@ def test_every_notebook_import_is_pinned_and_in_colabs_environment() -> None:
         assert dists & colab, f"{module} ({dists}) is not installed by .ci/colab-env"
 
 
+def _collected(*args: str) -> str:
+    """What ``pytest --collect-only -q ARGS`` lists, in the smoke profile."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AEBOOK_SMOKE": "1"},
+        check=False,
+    ).stdout
+
+
 @pytest.mark.slow  # collects the whole suite twice
 def test_make_test_nbval_0_collects_no_notebook() -> None:
     """CI runs `make test NBVAL=0` and the notebooks in Colab's environment: the pinned job
@@ -139,22 +151,7 @@ def test_make_test_nbval_0_collects_no_notebook() -> None:
         for a in args
         if a not in ("-n", "auto", "--dist", "loadfile") and not a.startswith("--max")
     ]
-    collected = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "AEBOOK_SMOKE": "1"},
-        check=False,
-    ).stdout
+    collected = _collected(*args)
     assert "tests collected" in collected, collected[-2000:]
     assert ".ipynb::" not in collected
-    everything = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "AEBOOK_SMOKE": "1"},
-        check=False,
-    ).stdout
-    assert ".ipynb::" in everything  # make test without NBVAL=0 runs them
+    assert ".ipynb::" in _collected()  # make test without NBVAL=0 runs them
