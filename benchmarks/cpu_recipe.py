@@ -58,46 +58,33 @@ from keras import layers  # noqa: E402
 from tensorflow.python.framework import config as tf_config  # noqa: E402  (no public switch-off)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from time_to_target import VAE, deep, denoiser, undercomplete, vae_2d  # noqa: E402
+from time_to_target import TASKS, build  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "cpu_recipe.json"
 
 
 # --------------------------------------------------------------------------- models
-# The chapters' models as the time-to-target benchmark builds them (a test checks their
-# parameter counts against the chapters' records), and chapter 5's strided headline model.
-def strided() -> keras.Model:
-    """Chapter 5's headline: stride-2 Conv2D down, stride-2 Conv2DTranspose up, (4, 4, 8)."""
-    down = {"kernel_size": 3, "strides": 2, "padding": "same", "activation": "relu"}
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = layers.Conv2D(16, **down)(inputs)
-    x = layers.Conv2D(8, **down)(x)
-    x = layers.Conv2D(8, **down)(x)
-    x = layers.Conv2DTranspose(8, output_padding=0, **down)(x)
-    x = layers.Conv2DTranspose(8, **down)(x)
-    x = layers.Conv2DTranspose(16, **down)(x)
-    return keras.Model(inputs, layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x))
-
-
-def vae() -> keras.Model:
-    """Chapter 7's 2-D VAE."""
-    return vae_2d(0)
-
-
 @dataclass(frozen=True)
 class Family:
+    """A chapter's headline model, built by the chapter's own code (see time_to_target.py)."""
+
     key: str
-    build: Callable[[], keras.Model]
-    batch: int  # the chapter's batch size
+    task: str  # the time-to-target task whose book model this is
     images: bool  # (28, 28, 1) inputs rather than 784-vectors
+
+    def build(self, x: np.ndarray, seed: int = 0) -> tuple[keras.Model, int, bool]:
+        """(model, the chapter's batch size, whether it is a VAE), initial weights from seed."""
+        task = next(t for t in TASKS if t.key == self.task)
+        model, _, batch, _ = build(task, "book", seed, x)
+        return model, batch, task.vae
 
 
 FAMILIES = [
-    Family("dense 784-32-784 (ch. 2)", undercomplete, 256, False),
-    Family("deep dense (ch. 4)", deep, 256, False),
-    Family("strided conv (ch. 5)", strided, 128, True),
-    Family("conv denoiser (ch. 6)", denoiser, 64, True),
-    Family("dense VAE (ch. 7)", vae, 128, False),
+    Family("dense 784-32-784 (ch. 2)", "ch2", False),
+    Family("deep dense (ch. 4)", "ch4", False),
+    Family("strided conv (ch. 5)", "ch5", True),
+    Family("conv denoiser (ch. 6)", "ch6", True),
+    Family("dense VAE (ch. 7)", "ch7", False),
 ]
 CANDIDATES = {  # name: (steps_per_execution, jit_compile, batch multiple)
     "fit defaults": (1, False, 1),
@@ -130,7 +117,7 @@ def _layers(model: keras.Model) -> list[keras.layers.Layer]:
     out = []
     for layer in model.layers:
         out += _layers(layer) if isinstance(layer, keras.Model) else [layer]
-    if isinstance(model, VAE):
+    if hasattr(model, "encoder") and hasattr(model, "decoder"):  # chapter 7's VAE
         out = _layers(model.encoder) + _layers(model.decoder)
     return out
 
@@ -169,16 +156,15 @@ def epoch_seconds(family: Family, candidate: str, x: np.ndarray, epochs: int) ->
         tf_config.disable_op_determinism()
     else:
         tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(0)
-    model = family.build()
+    model, batch, is_vae = family.build(x)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
-        loss=None if isinstance(model, VAE) else "binary_crossentropy",
+        loss=None if is_vae else "binary_crossentropy",
         steps_per_execution=steps,
         jit_compile=jit,
     )
     timer = EpochTimes()
-    model.fit(x, x, epochs=epochs, batch_size=family.batch * multiple, verbose=0, callbacks=[timer])
+    model.fit(x, x, epochs=epochs, batch_size=batch * multiple, verbose=0, callbacks=[timer])
     return statistics.median(timer.times[1:])
 
 
@@ -194,9 +180,8 @@ def quality(family: Family, epochs: int, seeds: list[int], data) -> dict:
                 tf_config.disable_op_determinism()
             else:
                 tf.config.experimental.enable_op_determinism()
-            keras.utils.set_random_seed(seed)
-            model = family.build()
-            steps = -(-len(x) // family.batch)
+            model, batch, _ = family.build(x, seed)
+            steps = -(-len(x) // batch)
             model.compile(
                 optimizer=keras.optimizers.Adam(aebook.warmup_cosine(epochs, steps, peak=2e-3)),
                 loss="binary_crossentropy",
@@ -204,7 +189,7 @@ def quality(family: Family, epochs: int, seeds: list[int], data) -> dict:
                 jit_compile=jit,
             )
             start = time.perf_counter()
-            model.fit(x, x, epochs=epochs, batch_size=family.batch, verbose=0, shuffle=True)
+            model.fit(x, x, epochs=epochs, batch_size=batch, verbose=0, shuffle=True)
             seconds[name].append(time.perf_counter() - start)
             out[name].append(aebook.bce(x_test, model.predict(x_test, batch_size=1024, verbose=0)))
     diffs = [b - a for a, b in zip(out["without XLA"], out["with XLA"], strict=True)]
@@ -238,12 +223,12 @@ def main() -> None:
         for family in FAMILIES:
             if args.families and not family.key.startswith(tuple(args.families.split(","))):
                 continue
-            if family.build is vae:
+            if family.task == "ch7":
                 continue  # its loss is not BCE; XLA changes rounding, not the algorithm
             shape = (-1, 28, 28, 1) if family.images else (-1, 784)
             data = (x_train.reshape(shape), None, x_test.reshape(shape))
             row = quality(family, args.quality, [0, 1, 2], data)
-            path = OUT.with_name(f"cpu_recipe_quality_{family.build.__name__}.json")
+            path = OUT.with_name(f"cpu_recipe_quality_{family.task}.json")
             path.write_text(json.dumps(row, indent=1) + "\n", encoding="utf-8")
             print(json.dumps(row), flush=True)
         return
@@ -259,7 +244,8 @@ def main() -> None:
     results = []
     for family in chosen:
         x = x_img if family.images else x_train
-        flops = 3 * 2 * multiply_adds(family.build()) * len(x)
+        model, batch, _ = family.build(x)
+        flops = 3 * 2 * multiply_adds(model) * len(x)
         times: dict[str, list[float]] = {c: [] for c in CANDIDATES}
         names = list(CANDIDATES)
         for r in range(args.repeats):
@@ -268,7 +254,7 @@ def main() -> None:
         rates.append(sgemm_gflops())
         row = {
             "family": family.key,
-            "batch": family.batch,
+            "batch": batch,
             "gflop_per_epoch": flops / 1e9,
             "candidates": {},
         }
