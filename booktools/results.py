@@ -199,63 +199,107 @@ def render_markdown(table: Sequence[Mapping[str, Json]]) -> str:
     return "\n".join(lines)
 
 
-#: The benchmark's output, which the results page shows when it exists.
+#: The benchmarks' outputs, which the results page shows when they exist.
 TIME_TO_TARGET = Path("benchmarks") / "results" / "time_to_target.json"
+CPU_RECIPE = Path("benchmarks") / "results" / "cpu_recipe.json"
 
 
-def _seeds_of(model: Mapping[str, Json], report: Mapping[str, Json]) -> list[int]:
-    """A model's seeds: stored with it, or (older reports) once for the whole report."""
-    if "seeds" in model:
-        return list(model["seeds"])
-    if "seeds" in report:
-        return list(report["seeds"])
-    return sorted({r["seed"] for r in model["runs"]})
+def _seed_cell(run: Mapping[str, Json]) -> str:
+    """One run as ``epochs, seconds`` (and a mark when it missed the target)."""
+    missed = "" if run["reached"] else " (missed)"
+    return f"{run['epochs']:g}, {run['seconds']:.0f}{missed}"
 
 
 def render_time_to_target(report: Mapping[str, Json]) -> str:
-    """The results page's section on training recipes, from the benchmark's JSON."""
+    """The results page's section on time to target, from the benchmark's JSON."""
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     lines = [
         "## Time to target: a constant learning rate and the book's recipe",
         "",
-        "Each headline model trained twice on the same data from the same initial weights:",
-        "with a **reference** recipe, Adam at Keras's default constant rate of 0.001 and the",
-        "batch size listed below (for the models the Keras blog post {cite}`chollet2016building`",
-        "trains, its batch size), and with the **book's** recipe (a short warm-up",
-        "to a higher peak rate, then a cosine decay; a batch size chosen per model; several",
-        "batches per call into the compiled graph, `steps_per_execution`). Each run stops at",
-        "the first epoch whose validation metric reaches the target: the chapter's own if the",
-        "reference reaches it on the validation set, or else the validation value the reference",
-        "reaches in the chapter's epochs. A book run that has used the reference's time without",
-        "reaching the target stops there and counts as not reached. Times are seconds of `fit`",
-        "(validation included), the median over the seeds listed, run back to back in one",
-        "process by `benchmarks/time_to_target.py` on "
-        f"{report['machine'].strip(', ')} ({versions}); *ratio* is the book's time over the "
-        "reference's. The test metric is measured once training stopped.",
+        "Each headline task trained twice on the same data: with a **reference** recipe, Adam",
+        "at Keras's default constant rate of 0.001, `fit`'s defaults and the batch size listed",
+        "below (for the models the Keras blog post {cite}`chollet2016building` trains, its",
+        "model and batch size), and with the **book's** recipe: the model, optimiser, schedule,",
+        "batch size and `steps_per_execution` of the chapter's headline run, taken from the",
+        "chapter's own code. Where both train the same model they start from the same",
+        "weights. Each run stops at the first epoch whose validation metric reaches the",
+        "target: the chapter's own if the reference reaches it on the validation set, or else",
+        "the validation value the reference reaches in its epochs. A book run that has used",
+        "the reference's time without reaching the target stops there and counts as missed.",
+        "Times are seconds of `fit` (validation included), the median over the seeds listed,",
+        "run back to back in one process by `benchmarks/time_to_target.py` on "
+        f"{report['machine'].strip(', ')} ({versions}); *ratio* is the book's median time over",
+        "the reference's. The test metric is measured once training stopped.",
         "",
-        "| model (ch.) | target (validation) | seeds | reference: epochs, s "
+        "| task (ch.) | target (validation) | seeds | reference: epochs, s "
         "| book: epochs, s | ratio | test, reference | test, book |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for m in report["models"]:
-        seeds = _seeds_of(m, report)
+    for t in report["tasks"]:
         missed = []
         for recipe in ("reference", "book"):
-            runs = [r for r in m["runs"] if r["recipe"] == recipe]
+            runs = [r for r in t["runs"] if r["recipe"] == recipe]
             failed = [r for r in runs if not r["reached"]]
             if failed:
                 missed.append(f"{recipe} missed it on {len(failed)} of {len(runs)}")
         flag = f" ({'; '.join(missed)})" if missed else ""
         lines.append(
-            f"| {m['model']} ({m['chapter']}) | {m['metric']} ≤ {m['target']:.4g}{flag} "
-            f"| {', '.join(map(str, seeds))} "
-            f"| {m['reference_epochs']:g}, {m['reference_seconds']:.0f} "
-            f"| {m['book_epochs']:g}, {m['book_seconds']:.0f} | {m['ratio']:.2f} "
-            f"| {m['reference_test']:.4f} | {m['book_test']:.4f} |"
+            f"| {t['task']} ({t['chapter']}) | {t['metric']} ≤ {t['target']:.4g}{flag} "
+            f"| {', '.join(map(str, t['seeds']))} "
+            f"| {t['reference_epochs']:g}, {t['reference_seconds']:.0f} "
+            f"| {t['book_epochs']:g}, {t['book_seconds']:.0f} | {t['ratio']:.2f} "
+            f"| {t['reference_test']:.4f} | {t['book_test']:.4f} |"
         )
+    lines += [
+        "",
+        "Every seed (epochs, seconds; the target is per seed where it is the reference's value):",
+        "",
+        "| task (ch.) | seed | target | reference | book | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for t in report["tasks"]:
+        for seed in t["seeds"]:
+            ref, book = (
+                next(r for r in t["runs"] if r["recipe"] == side and r["seed"] == seed)
+                for side in ("reference", "book")
+            )
+            lines.append(
+                f"| {t['task']} ({t['chapter']}) | {seed} | {ref['target']:.4g} "
+                f"| {_seed_cell(ref)} | {_seed_cell(book)} "
+                f"| {book['seconds'] / ref['seconds']:.2f} |"
+            )
     lines += ["", "The recipes:", ""]
-    for m in report["models"]:
-        lines.append(f"- {m['model']}: reference {m['reference_recipe']}; book {m['book_recipe']}.")
+    for t in report["tasks"]:
+        lines.append(
+            f"- {t['task']} (chapter {t['chapter']}): reference {t['reference_model']}, "
+            f"{t['reference_recipe']}; book {t['book_model']}, {t['book_recipe']}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_cpu_recipe(report: Mapping[str, Json]) -> str:
+    """The results page's section on seconds per epoch, from ``benchmarks/cpu_recipe.py``."""
+    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    families = report["families"]
+    candidates = list(families[0]["candidates"])
+    lines = [
+        "## Seconds per epoch and the compute floor",
+        "",
+        "Seconds per training epoch on 55,000 MNIST images for each chapter's model, under",
+        "each setting, measured side by side in one process by `benchmarks/cpu_recipe.py` on",
+        f"{report['machine']} ({versions}). In brackets: the multiple of the model's compute",
+        "floor, its floating-point operations per epoch over the single-precision matrix",
+        f"product rate measured in the same run ({report['sgemm_gflops']:.0f} GFLOP/s).",
+        "",
+        "| model | batch | " + " | ".join(candidates) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in candidates) + " |",
+    ]
+    for f in families:
+        cells = [
+            f"{c['seconds_per_epoch']:.2f} ({c['floor_multiple']:.1f}×)"
+            for c in (f["candidates"][name] for name in candidates)
+        ]
+        lines.append(f"| {f['family']} | {f['batch']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -342,9 +386,9 @@ def write(
     measures = [m for c in chapters for m in c.measures] if chapters is not None else []
     if measures:
         page += "\n" + render_measures(collect_measures(base / "notebooks", measures))
-    benchmark = base / TIME_TO_TARGET
-    if benchmark.is_file():
-        page += "\n" + render_time_to_target(json.loads(benchmark.read_text(encoding="utf-8")))
+    for path, render in ((TIME_TO_TARGET, render_time_to_target), (CPU_RECIPE, render_cpu_recipe)):
+        if (base / path).is_file():
+            page += "\n" + render(json.loads((base / path).read_text(encoding="utf-8")))
     wanted = {
         base / "book" / "results.md": page,
         base / "book" / "results.svg": render_chart(table),

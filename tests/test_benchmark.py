@@ -62,58 +62,74 @@ def test_stop_at_without_target_runs_every_epoch(bench, monkeypatch):
 
 
 def test_summary_is_the_median_over_seeds(bench):
-    b = next(x for x in bench.BENCHMARKS if x.key == "ch8")
+    task = next(t for t in bench.TASKS if t.key == "ch8")
     runs = []
     for seed, (ref_s, book_s, reached) in enumerate(
         [(30, 10, True), (32, 33, False), (34, 12, True)]
     ):
+        common = {"seed": seed, "target": 0.28, "test": 0.281, "schedule_epochs": 12}
         runs.append(
-            {
-                "recipe": "reference",
-                "seed": seed,
-                "target": 0.28,
-                "reached": True,
-                "epochs": 20,
-                "seconds": ref_s,
-                "test": 0.281,
-                "target_source": "x",
-            }
-        )
+            common
+            | {"recipe": "reference", "reached": True, "epochs": 20, "seconds": ref_s,
+               "target_source": "x", "description": "Adam 0.001 constant, batch 256"}
+        )  # fmt: skip
         runs.append(
-            {
-                "recipe": "book",
-                "seed": seed,
-                "target": 0.28,
-                "reached": reached,
-                "epochs": 9,
-                "seconds": book_s,
-                "test": 0.280,
-            }
-        )
-    row = bench.summary(b, runs)
+            common
+            | {"recipe": "book", "reached": reached, "epochs": 9, "seconds": book_s,
+               "description": "Adam, warm-up"}
+        )  # fmt: skip
+    row = bench.summary(task, runs)
     assert row["seeds"] == [0, 1, 2]
     assert row["reference_seconds"] == 32 and row["book_seconds"] == 12
     assert row["ratio"] == round(12 / 32, 3)
     assert row["all_reached"] is False
+    assert row["book_recipe"] == "Adam, warm-up (the chapter's 12-epoch run)"
+    assert row["fingerprint"] == task.fingerprint()
 
 
-def test_the_benchmark_times_the_chapters_own_models(bench):
-    """Each benchmark model has the parameter count its chapter recorded for its headline
-    model (the record ``parameters``): a model changed in one place and not the other fails.
-    (A count can miss a change that keeps it, such as an activation; the recipes' epochs are
-    checked against the chapters by the benchmark's own issue, not here.)"""
-    from booktools import manifest
+def test_the_book_side_builds_the_chapters_own_model_and_optimiser(bench):
+    """Each task's book side runs its chapter's code: the model has the parameter count the
+    chapter recorded for it, and the optimiser is the chapter's schedule."""
+    import numpy as np
+
     from booktools.records import read_records
 
-    chapters = {c.number: c for c in manifest.load(ROOT)}
-    for b in bench.BENCHMARKS:
-        chapter = chapters[b.chapter]
-        recorded = read_records(ROOT / chapter.file)["parameters"]
-        model = b.build(0)
-        # a VAE model is built on first call; its encoder and decoder are built already
-        parts = [model.encoder, model.decoder] if b.vae else [model]
-        counted = sum(part.count_params() for part in parts)
-        assert counted == recorded, (
-            f"{b.key}: the benchmark's {b.model!r} has {counted:,} parameters, "
-            f"chapter {b.chapter}'s model {recorded:,}"
+    recorded_as = {"ch5": "parameters_modern"}  # the others record it as "parameters"
+    for task in bench.TASKS:
+        shape = (8, 28, 28, 1) if task.data in ("images", "noisy") else (8, 784)
+        model, optimizer, batch, space = bench.build(task, "book", 0, np.zeros(shape, "float32"))
+        assert batch == space["BATCH_SIZE"]
+        described = bench.describe(optimizer, batch, task.steps_per_execution(), 1)
+        assert "warm-up" in described and "CosineDecay" in described, (task.key, described)
+        # a VAE is built on its first call; its encoder and decoder are built already
+        parts = [model.encoder, model.decoder] if task.vae else [model]
+        records = read_records(ROOT / "notebooks" / task.notebook)
+        recorded = records[recorded_as.get(task.key, "parameters")]
+        assert sum(part.count_params() for part in parts) == recorded, task.key
+    ch5 = next(t for t in bench.TASKS if t.key == "ch5")
+    assert ch5.book.model == "build_modern()" and ch5.reference.model == "build_conv()"
+
+
+def test_results_are_not_stale_against_the_chapters(bench):
+    """The committed results were made with each chapter's current recipe: when a chapter's
+    model, optimiser, batch size or steps_per_execution changes, re-run the benchmark."""
+    import json
+
+    report = json.loads((ROOT / "benchmarks" / "results" / "time_to_target.json").read_text())
+    stored = {t["key"]: t for t in report["tasks"]}
+    assert set(stored) == {t.key for t in bench.TASKS}, "a task is missing from the results"
+    for task in bench.TASKS:
+        assert stored[task.key]["fingerprint"] == task.fingerprint(), (
+            f"{task.key}: chapter {task.chapter}'s recipe changed since "
+            "benchmarks/results/time_to_target.json was made: run "
+            f"`python benchmarks/time_to_target.py --tasks {task.key} --merge`"
         )
+        assert len(stored[task.key]["seeds"]) >= 3, f"{task.key}: fewer than three seeds"
+
+
+def test_a_chapter_change_makes_the_results_stale(bench, monkeypatch):
+    task = bench.TASKS[0]
+    before = task.fingerprint()
+    source = task.source()
+    monkeypatch.setattr(type(task), "source", lambda self: source.replace("256", "512"))
+    assert task.fingerprint() != before

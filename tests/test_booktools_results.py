@@ -198,18 +198,25 @@ def test_check_reports_stale_pages(chapters: Path, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ time to target
+def _run(recipe: str, seed: int, epochs: int, seconds: float, reached: bool = True) -> dict:
+    return {"recipe": recipe, "seed": seed, "target": 0.093, "reached": reached,
+            "epochs": epochs, "seconds": seconds}  # fmt: skip
+
+
 REPORT = {
-    "seeds": [0, 1],
     "machine": "x86_64, 2 CPU cores",
     "versions": {"python": "3.11.7", "tensorflow": "2.21.0"},
-    "models": [
+    "tasks": [
         {
             "chapter": 2,
-            "model": "undercomplete 784-32-784",
+            "task": "a 32-number code",
+            "seeds": [0, 1],
             "metric": "validation BCE",
             "target": 0.093,
-            "reference_recipe": "Adam 0.001, batch 256",
-            "book_recipe": "Adam, warm-up and cosine, batch 512",
+            "reference_model": "dense 784-32-784",
+            "book_model": "dense 784-32-784",
+            "reference_recipe": "Adam 0.001 constant, batch 256, up to 50 epochs",
+            "book_recipe": "Adam, warm-up and cosine, batch 512 (the chapter's 30-epoch run)",
             "reference_epochs": 34,
             "reference_seconds": 57.2,
             "reference_test": 0.0925,
@@ -218,8 +225,10 @@ REPORT = {
             "book_test": 0.0921,
             "ratio": 0.392,
             "runs": [
-                {"recipe": "reference", "reached": True},
-                {"recipe": "book", "reached": False},
+                _run("reference", 0, 34, 57.2),
+                _run("book", 0, 18, 22.4),
+                _run("reference", 1, 36, 60.0),
+                _run("book", 1, 30, 60.5, reached=False),
             ],
         }
     ],
@@ -232,24 +241,45 @@ def test_time_to_target_table() -> None:
     text = render_time_to_target(REPORT)
     assert "median over the seeds listed" in text and "tensorflow 2.21.0" in text
     row = (
-        "| undercomplete 784-32-784 (2) | validation BCE ≤ 0.093 (book missed it on 1 of 1) "
+        "| a 32-number code (2) | validation BCE ≤ 0.093 (book missed it on 1 of 2) "
         "| 0, 1 | 34, 57 | 18, 22 | 0.39 | 0.0925 | 0.0921 |"
     )
     assert row in text
-    # Seeds stored with a model win over the report's (a --merge of other seeds).
-    report = json.loads(json.dumps(REPORT))
-    report["models"][0]["seeds"] = [0, 1, 2]
-    assert "| 0, 1, 2 | 34, 57 |" in render_time_to_target(report)
-    del report["seeds"], report["models"][0]["seeds"]
-    for seed, run in enumerate(report["models"][0]["runs"]):
-        run["seed"] = seed + 3
-    assert "| 3, 4 | 34, 57 |" in render_time_to_target(report)
-    assert "- undercomplete 784-32-784: reference Adam 0.001, batch 256; book Adam" in text
+    # every seed's outcome, the missed one marked
+    assert "| a 32-number code (2) | 0 | 0.093 | 34, 57 | 18, 22 | 0.39 |" in text
+    assert "| a 32-number code (2) | 1 | 0.093 | 36, 60 | 30, 60 (missed) | 1.01 |" in text
+    assert (
+        "- a 32-number code (chapter 2): reference dense 784-32-784, Adam 0.001 constant, "
+        "batch 256, up to 50 epochs; book dense 784-32-784, Adam, warm-up" in text
+    )
+
+
+CPU_REPORT = {
+    "sgemm_gflops": 141.0,
+    "machine": "x86_64, 2 CPU cores",
+    "versions": {"tensorflow": "2.21.0"},
+    "families": [
+        {
+            "family": "dense (ch. 2)",
+            "batch": 256,
+            "candidates": {
+                "fit defaults": {"seconds_per_epoch": 1.24, "floor_multiple": 10.56},
+                "XLA": {"seconds_per_epoch": 0.71, "floor_multiple": 6.01},
+            },
+        }
+    ],
+}
+
+
+def test_cpu_recipe_table() -> None:
+    from booktools.results import render_cpu_recipe
+
+    text = render_cpu_recipe(CPU_REPORT)
+    assert "| model | batch | fit defaults | XLA |" in text and "(141 GFLOP/s)" in text
+    assert "| dense (ch. 2) | 256 | 1.24 (10.6×) | 0.71 (6.0×) |" in text
 
 
 def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_path) -> None:
-    import json
-
     root = tmp_path / "repo"
     (root / "book").mkdir(parents=True)
     (root / "notebooks").symlink_to(chapters, target_is_directory=True)
@@ -259,6 +289,13 @@ def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_p
     assert write(root, rows=ROWS_SMALL)
     assert "## Time to target" in (root / "book" / "results.md").read_text(encoding="utf-8")
     changed = json.loads(json.dumps(REPORT))
-    changed["models"][0]["book_seconds"] = 30.0
+    changed["tasks"][0]["book_seconds"] = 30.0
     bench.write_text(json.dumps(changed), encoding="utf-8")
     assert not write(root, check=True, rows=ROWS_SMALL)
+    # the CPU recipe's table too
+    assert write(root, rows=ROWS_SMALL)
+    cpu = bench.with_name("cpu_recipe.json")
+    cpu.write_text(json.dumps(CPU_REPORT), encoding="utf-8")
+    assert not write(root, check=True, rows=ROWS_SMALL)
+    assert write(root, rows=ROWS_SMALL)
+    assert "## Seconds per epoch" in (root / "book" / "results.md").read_text(encoding="utf-8")
