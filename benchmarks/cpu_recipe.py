@@ -1,13 +1,14 @@
 """A faster CPU recipe, found by measurement: seconds per epoch, side by side, in one process.
 
 For each model family the book trains (chapter 2's 784-32-784 dense autoencoder, chapter 4's
-deep one, chapter 5's strided convolutional one, chapter 6's denoiser, chapter 7's dense VAE)
-this script trains the same model, on the same 55,000 MNIST images, under each candidate
-setting, and reports the seconds per epoch (the median of the epochs after the first, which
-includes tracing and compiling) and the multiple of the model's **compute floor**: its
-floating-point operations per epoch (3 x 2 x multiply-adds per image x images: forward,
-backward to the activations and to the weights) divided by the single-precision matrix-product
-rate (SGEMM, NumPy's BLAS on 2048 x 2048 matrices) measured in the same run.
+deep one, chapter 5's strided convolutional one, chapter 6's denoiser, chapter 7's dense VAE),
+built by the chapter's own code as ``time_to_target.py`` builds it and at the chapter's batch
+size, this script trains the same model, on the same 55,000 MNIST images, under each
+candidate setting, and reports the seconds per epoch (the median of the epochs after the
+first, which includes tracing and compiling) and the multiple of the model's **compute
+floor**: its floating-point operations per epoch (3 x 2 x multiply-adds per image x images:
+forward, backward to the activations and to the weights) divided by the single-precision
+matrix-product rate (SGEMM, NumPy's BLAS on 2048 x 2048 matrices) measured in the same run.
 
 The candidates:
 

@@ -267,10 +267,32 @@ def build(task: Task, side: str, seed: int, x_train: np.ndarray):
     return model, optimizer, int(eval(recipe.batch, space)), space
 
 
+def scaled(optimizer, n: int, batch: int, batch_multiple: int, rate_multiple: float):
+    """The chapter's warm-up and cosine schedule for ``batch_multiple`` times its batch.
+
+    Same epochs of warm-up and decay, same final fraction; the peak rate times
+    ``rate_multiple`` (2 for the square-root rule at a 4 times larger batch, 4 for the
+    linear rule). Returns ``(optimizer, batch)``. Used by ``benchmarks/batch_size.py``.
+    """
+    config = optimizer.get_config()["learning_rate"]["config"]
+    steps = math.ceil(n / batch)
+    warmup_epochs = round(config["warmup_steps"] / steps)
+    epochs = round((config["warmup_steps"] + config["decay_steps"]) / steps)
+    new_batch = batch * batch_multiple
+    schedule = aebook.warmup_cosine(
+        epochs, math.ceil(n / new_batch), peak=config["warmup_target"] * rate_multiple,
+        warmup_epochs=warmup_epochs, final_fraction=config["alpha"],
+    )  # fmt: skip
+    return type(optimizer)(learning_rate=schedule), new_batch
+
+
 def run(task: Task, side: str, data, seed: int, target: float | None,
-        time_limit: float | None = None) -> dict:  # fmt: skip
+        time_limit: float | None = None, batch_multiple: int = 1,
+        rate_multiple: float = 1.0) -> dict:  # fmt: skip
     x, y = data["train"]
     model, optimizer, batch, space = build(task, side, seed, x)
+    if (batch_multiple, rate_multiple) != (1, 1.0):
+        optimizer, batch = scaled(optimizer, len(x), batch, batch_multiple, rate_multiple)
     spe = task.steps_per_execution() if side == "book" else 1
     steps = math.ceil(len(x) / batch)
     if task.vae:  # the VAE's train_step computes its own loss

@@ -133,3 +133,20 @@ def test_a_chapter_change_makes_the_results_stale(bench, monkeypatch):
     source = task.source()
     monkeypatch.setattr(type(task), "source", lambda self: source.replace("256", "512"))
     assert task.fingerprint() != before
+
+
+def test_a_scaled_batch_keeps_the_schedule_in_epochs(bench):
+    import numpy as np
+
+    task = next(t for t in bench.TASKS if t.key == "ch2")
+    x = np.zeros((55_000, 784), "float32")
+    _, optimizer, batch, space = bench.build(task, "book", 0, x)
+    new, new_batch = bench.scaled(optimizer, len(x), batch, 4, 2.0)
+    old_config = optimizer.get_config()["learning_rate"]["config"]
+    config = new.get_config()["learning_rate"]["config"]
+    assert new_batch == 4 * batch and type(new) is type(optimizer)
+    assert config["warmup_target"] == 2 * old_config["warmup_target"]
+    assert config["alpha"] == old_config["alpha"]
+    steps = -(-len(x) // new_batch)
+    assert config["warmup_steps"] == steps  # still one epoch
+    assert config["warmup_steps"] + config["decay_steps"] == space["EPOCHS"] * steps
