@@ -15,13 +15,16 @@ The candidates:
 1. ``fit defaults``: ``compile`` and ``fit`` as a first tutorial writes them, the chapter's
    batch size;
 2. ``steps_per_execution=32``: 32 batches per call into TensorFlow (what the chapters use);
-3. ``+ batch x4``: that, with four times the batch (the learning rate would scale with it;
-   this file times the epochs only: whether the model still reaches the same loss in the same
-   epochs is the time-to-target benchmark's question);
-4. and 5. the same two with XLA (``jit_compile=True``). Keras turns ``jit_compile`` off while
-   TensorFlow's op determinism is on, and ``aebook.setup`` turns it on so that chapters
-   re-run to the same numbers; these two runs switch determinism off, to measure what that
-   choice costs.
+3. ``+ tf.data, prefetch``: that, fed from a shuffled, batched, prefetched ``tf.data``
+   pipeline instead of NumPy arrays (TensorFlow's threading settings cannot change inside
+   one process once it has started, so they are not a candidate here);
+4. ``+ batch x4``: candidate 2 with four times the batch (the learning rate would scale with
+   it; this file times the epochs only: whether the model still reaches the same loss as
+   soon is ``benchmarks/batch_size.py``'s question);
+5. and 6. candidates 2 and 4 with XLA (``jit_compile=True``). Keras turns ``jit_compile``
+   off while TensorFlow's op determinism is on, and ``aebook.setup`` turns it on so that
+   chapters re-run to the same numbers; these two runs switch determinism off, to measure
+   what that choice costs.
 
 The order of candidates rotates between repeats so that machine noise hits all of them. This
 is a benchmark, not a test; CI never runs it. From the repository's root, on an idle machine::
@@ -87,12 +90,13 @@ FAMILIES = [
     Family("conv denoiser (ch. 6)", "ch6", True),
     Family("dense VAE (ch. 7)", "ch7", False),
 ]
-CANDIDATES = {  # name: (steps_per_execution, jit_compile, batch multiple)
-    "fit defaults": (1, False, 1),
-    "steps_per_execution=32": (32, False, 1),
-    "+ batch x4": (32, False, 4),
-    "XLA (determinism off)": (32, True, 1),
-    "XLA + batch x4 (det. off)": (32, True, 4),
+CANDIDATES = {  # name: (steps_per_execution, jit_compile, batch multiple, tf.data pipeline)
+    "fit defaults": (1, False, 1, False),
+    "steps_per_execution=32": (32, False, 1, False),
+    "+ tf.data, prefetch": (32, False, 1, True),
+    "+ batch x4": (32, False, 4, False),
+    "XLA (determinism off)": (32, True, 1, False),
+    "XLA + batch x4 (det. off)": (32, True, 4, False),
 }
 
 
@@ -150,7 +154,7 @@ class EpochTimes(keras.callbacks.Callback):
 
 
 def epoch_seconds(family: Family, candidate: str, x: np.ndarray, epochs: int) -> float:
-    steps, jit, multiple = CANDIDATES[candidate]
+    steps, jit, multiple, pipeline = CANDIDATES[candidate]
     # Keras turns jit_compile off while TensorFlow's op determinism is on (aebook.setup turns
     # it on, for reproducible chapters): XLA can be timed only with determinism off.
     if jit:
@@ -165,7 +169,16 @@ def epoch_seconds(family: Family, candidate: str, x: np.ndarray, epochs: int) ->
         jit_compile=jit,
     )
     timer = EpochTimes()
-    model.fit(x, x, epochs=epochs, batch_size=batch * multiple, verbose=0, callbacks=[timer])
+    if pipeline:  # the arrays as a shuffled, batched, prefetched tf.data.Dataset
+        data = (
+            tf.data.Dataset.from_tensor_slices((x, x))
+            .shuffle(len(x), seed=0)
+            .batch(batch * multiple)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        model.fit(data, epochs=epochs, verbose=0, callbacks=[timer])
+    else:
+        model.fit(x, x, epochs=epochs, batch_size=batch * multiple, verbose=0, callbacks=[timer])
     return statistics.median(timer.times[1:])
 
 
