@@ -22,6 +22,9 @@ import numpy as np
 from .checks import check_int
 from .glue import record
 
+#: When ``aebook`` was imported: a chapter's first code cell, before TensorFlow's import.
+_IMPORTED_AT = time.perf_counter()
+
 __all__ = [
     "SMOKE_ENV",
     "SMOKE_EPOCHS",
@@ -85,14 +88,18 @@ def subset(*arrays: np.ndarray, n: int) -> tuple[np.ndarray, ...] | np.ndarray:
 
 @dataclass
 class Run:
-    """What :func:`setup` did: the seed, the profile and when the chapter started."""
+    """What :func:`setup` did: the seed, the profile and when the chapter started.
+
+    ``started`` is when ``aebook`` was imported (the chapter's first code cell), so the
+    chapter's wall time includes importing TensorFlow and everything :func:`setup` does.
+    """
 
     seed: int
     profile: str
-    started: float = field(default_factory=time.perf_counter)
+    started: float = field(default_factory=lambda: _IMPORTED_AT)
 
     def elapsed(self) -> float:
-        """Seconds since :func:`setup` was called."""
+        """Seconds since ``aebook`` was imported."""
         return time.perf_counter() - self.started
 
     def finish(self) -> None:

@@ -146,7 +146,7 @@ def test_setup_seeds_numpy_and_keras_repeatably(full, capsys):
     assert isinstance(run1, aebook.Run) and isinstance(run2, aebook.Run)
     assert run1.seed == 123 and run1.profile == "full"
     assert run1.elapsed() >= 0.0
-    assert run1.elapsed() >= run2.elapsed()  # run1 started earlier
+    assert run1.started == run2.started  # both count from aebook's import
     out = capsys.readouterr().out
     assert out.count("aebook | profile: full (AEBOOK_SMOKE unset) | seed 123") == 2
     assert "seed 124" in out
@@ -184,7 +184,7 @@ def test_run_elapsed_and_finish(capsys):
     run = aebook.Run(seed=1, profile="full", started=time.perf_counter() - 90.0)
     assert 90.0 <= run.elapsed() < 95.0
     fresh = aebook.Run(seed=1, profile="smoke")
-    assert 0.0 <= fresh.elapsed() < 5.0
+    assert fresh.elapsed() >= 0.0
     fresh.finish()  # outside IPython the record is a no-op; the line is printed
     out = capsys.readouterr().out
     assert "Wall time of this chapter:" in out
@@ -225,3 +225,17 @@ def test_pytest_collects_one_notebook_in_the_smoke_profile():
     done = _pytest_collect("notebooks/01_introduction.ipynb", smoke="1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "01_introduction.ipynb::Cell" in done.stdout
+
+
+def test_wall_time_counts_from_the_import_of_aebook() -> None:
+    """A chapter's wall time includes TensorFlow's import and everything setup() does (a
+    review found the glued time a third short of the executor's)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time, aebook; time.sleep(0.5); run = aebook.setup(seed=0); "
+        "assert run.elapsed() >= 0.5, run.elapsed()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
