@@ -358,6 +358,36 @@ def summary(task: Task, runs: list[dict]) -> dict:
     }
 
 
+def write_report(out: Path, tasks: list[dict], seconds: float, merge: bool) -> dict:
+    """Write the report atomically, keeping the other tasks of ``out`` when ``merge``."""
+    report = {
+        "script": "benchmarks/time_to_target.py",
+        "machine": ", ".join(
+            x
+            for x in (platform.machine(), f"{os.cpu_count()} CPU cores", platform.processor())
+            if x
+        ),
+        "versions": {
+            "python": platform.python_version(),
+            **{n: metadata.version(n) for n in ("tensorflow", "keras", "numpy")},
+        },
+        "wall_seconds": round(seconds, 1),
+        "tasks": tasks,
+    }
+    if merge and out.is_file():
+        old = json.loads(out.read_text(encoding="utf-8"))
+        if old.get("versions") != report["versions"] or "tasks" not in old:
+            raise SystemExit(f"--merge: {out} was made with other versions or another format")
+        fresh = {t["key"]: t for t in tasks}
+        merged = {t["key"]: t for t in old["tasks"]} | fresh
+        report["tasks"] = [merged[t.key] for t in TASKS if t.key in merged]
+        report["wall_seconds"] = round(old["wall_seconds"] + seconds, 1)
+    from booktools.atomic import write_text
+
+    write_text(out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(t.key for t in TASKS))
@@ -376,9 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     if aebook.is_smoke():
         parser.error("unset AEBOOK_SMOKE: the benchmark needs the full data")
     seeds = [int(s) for s in args.seeds.split(",")]
-    started = time.perf_counter()
-    results = []
+    results: list[dict] = []
     for task in (t for t in TASKS if t.key in keys):
+        started = time.perf_counter()
         data = load_data(task)
         runs = []
         for seed in seeds:
@@ -404,32 +434,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         results.append(summary(task, runs))
         print(f"{task.key}: ratio {results[-1]['ratio']:.2f}", flush=True)
-    report = {
-        "script": "benchmarks/time_to_target.py",
-        "machine": ", ".join(
-            x
-            for x in (platform.machine(), f"{os.cpu_count()} CPU cores", platform.processor())
-            if x
-        ),
-        "versions": {
-            "python": platform.python_version(),
-            **{n: metadata.version(n) for n in ("tensorflow", "keras", "numpy")},
-        },
-        "wall_seconds": round(time.perf_counter() - started, 1),
-        "tasks": results,
-    }
-    if args.merge and args.out.is_file():
-        old = json.loads(args.out.read_text(encoding="utf-8"))
-        if old["versions"] != report["versions"] or "tasks" not in old:
-            parser.error(f"--merge: {args.out} was made with other versions or another format")
-        fresh = {t["key"]: t for t in results}
-        merged = {t["key"]: t for t in old["tasks"]} | fresh
-        report["tasks"] = [merged[t.key] for t in TASKS if t.key in merged]
-        report["wall_seconds"] = round(old["wall_seconds"] + report["wall_seconds"], 1)
-    from booktools.atomic import write_text
-
-    write_text(args.out, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {args.out} in {report['wall_seconds']:.0f} s")
+        # after every task, so that an interrupted run keeps what it finished
+        write_report(args.out, [results[-1]], time.perf_counter() - started,
+                     merge=args.merge or len(results) > 1)  # fmt: skip
+    print(f"wrote {args.out}")
     return 0
 
 
