@@ -372,6 +372,8 @@ def write_report(out: Path, tasks: list[dict], seconds: float, merge: bool) -> d
             **{n: metadata.version(n) for n in ("tensorflow", "keras", "numpy")},
         },
         "wall_seconds": round(seconds, 1),
+        # every task, so that the results page can name the ones not measured yet
+        "all_tasks": [{"key": t.key, "chapter": t.chapter, "task": t.task} for t in TASKS],
         "tasks": tasks,
     }
     if merge and out.is_file():

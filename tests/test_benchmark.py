@@ -112,13 +112,15 @@ def test_the_book_side_builds_the_chapters_own_model_and_optimiser(bench):
 
 def test_results_are_not_stale_against_the_chapters(bench):
     """The committed results were made with each chapter's current recipe: when a chapter's
-    model, optimiser, batch size or steps_per_execution changes, re-run the benchmark."""
+    model, optimiser, batch size or steps_per_execution changes, re-run the benchmark. A task
+    not measured yet is named as such on the results page (see test_booktools_results)."""
     import json
 
     report = json.loads((ROOT / "benchmarks" / "results" / "time_to_target.json").read_text())
+    assert [t["key"] for t in report["all_tasks"]] == [t.key for t in bench.TASKS]
     stored = {t["key"]: t for t in report["tasks"]}
-    assert set(stored) == {t.key for t in bench.TASKS}, "a task is missing from the results"
-    for task in bench.TASKS:
+    assert stored, "no task measured"
+    for task in (t for t in bench.TASKS if t.key in stored):
         assert stored[task.key]["fingerprint"] == task.fingerprint(), (
             f"{task.key}: chapter {task.chapter}'s recipe changed since "
             "benchmarks/results/time_to_target.json was made: run "

@@ -208,6 +208,7 @@ REPORT = {
     "versions": {"python": "3.11.7", "tensorflow": "2.21.0"},
     "tasks": [
         {
+            "key": "ch2",
             "chapter": 2,
             "task": "a 32-number code",
             "seeds": [0, 1],
@@ -248,6 +249,13 @@ def test_time_to_target_table() -> None:
     # every seed's outcome, the missed one marked
     assert "| a 32-number code (2) | 0 | 0.093 | 34, 57 | 18, 22 | 0.39 |" in text
     assert "| a 32-number code (2) | 1 | 0.093 | 36, 60 | 30, 60 (missed) | 1.01 |" in text
+    assert "Not measured yet" not in text
+    report = json.loads(json.dumps(REPORT))
+    report["all_tasks"] = [{"key": "ch2", "chapter": 2, "task": "a 32-number code"},
+                           {"key": "ch5", "chapter": 5, "task": "a conv code"}]  # fmt: skip
+    assert "Not measured yet with the chapters' current code: a conv code (chapter 5)." in (
+        render_time_to_target(report)
+    )
     assert (
         "- a 32-number code (chapter 2): reference dense 784-32-784, Adam 0.001 constant, "
         "batch 256, up to 50 epochs; book dense 784-32-784, Adam, warm-up" in text
