@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aebook.widgets import ACTIVATIONS, FORMAT, NAME_PATTERN, WidgetError
+from aebook.widgets import ACTIVATIONS, FORMAT, NAME_PATTERN, WidgetError, strict_json
 
 from .atomic import write_text
 from .jsontypes import Json, JsonObject
@@ -38,7 +38,7 @@ def script_text(name: str, doc: Mapping[str, Json]) -> str:
     """
     if not NAME_PATTERN.fullmatch(name):
         raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
-    payload = json.dumps(doc, separators=(",", ":"))
+    payload = strict_json(dict(doc))
     return f"{_HEADER}\n{_ASSIGN.format(name=name)}\n{payload};\n"
 
 

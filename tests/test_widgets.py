@@ -192,3 +192,57 @@ def test_an_export_name_cannot_leave_the_staging_folder(tmp_path, monkeypatch):
             rng.integers(0, 10, size=5), {"A": 3.0},
         )  # fmt: skip
     assert not list(tmp_path.rglob("*.json"))
+
+
+# --------------------------------------------------------------------------- issue 27, item 4
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"extents": {"A": float("nan"), "B": 12.0}}, r"extents\['A'\].*finite"),
+        ({"extents": {"A": float("inf"), "B": 12.0}}, r"extents\['A'\].*finite"),
+        ({"extents": {"A": -3.0, "B": 12.0}}, r"extents\['A'\].*positive"),
+        ({"extents": {"A": 0.0, "B": 12.0}}, r"extents\['A'\].*positive"),
+        ({"extents": {"A": "3", "B": 12.0}}, r"extents\['A'\].*number"),
+    ],
+)
+def test_export_refuses_a_bad_extent(tmp_path, monkeypatch, overrides, message):
+    with pytest.raises(widgets.WidgetError, match=message):
+        _export(tmp_path, monkeypatch, **overrides)
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_export_refuses_points_float16_cannot_hold(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(50, 2))
+    big[7] = [1e6, 0.0]  # float16 tops out at 65504: this would become inf
+    with pytest.raises(widgets.WidgetError, match=r"points\['B'\].*float16"):
+        _export(tmp_path, monkeypatch, points={"A": rng.normal(size=(50, 2)), "B": big})
+    big[7] = [np.nan, 0.0]
+    with pytest.raises(widgets.WidgetError, match=r"points\['B'\].*finite"):
+        _export(tmp_path, monkeypatch, points={"A": rng.normal(size=(50, 2)), "B": big})
+    assert not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.r_[np.zeros(49, int), 300],  # would wrap to 44 in uint8
+        np.r_[np.zeros(49, int), -1],  # would wrap to 255
+        np.r_[np.zeros(49), 2.5],  # would be truncated to 2
+    ],
+    ids=["300", "-1", "2.5"],
+)
+def test_export_refuses_labels_a_byte_cannot_hold(tmp_path, monkeypatch, labels):
+    with pytest.raises(widgets.WidgetError, match=r"labels.*0 to 255"):
+        _export(tmp_path, monkeypatch, labels=labels)
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_export_writes_strict_json(tmp_path, monkeypatch):
+    """No bare NaN or Infinity reaches the file, whatever slips past the checks."""
+    monkeypatch.setenv(widgets.CODE_ENV, "abc123")
+    with pytest.raises(widgets.WidgetError, match="NaN or infinite"):
+        widgets._write(tmp_path, "w", {"extent": float("nan")})
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(widgets.WidgetError, match="NaN or infinite"):
+        site_widgets.script_text("w", {"extent": float("inf")})
