@@ -519,6 +519,36 @@ def verify_mirror(root: str | os.PathLike[str], names: Sequence[str] | None = No
         _load_mirror(_spec(name), Path(root))
 
 
+def _gzip_cap(shape: tuple[int, ...]) -> int:
+    """The most bytes a gzip file of the IDX file of ``shape`` can take.
+
+    Deflate never grows data by more than 5 bytes per 65,535-byte block, plus gzip's header
+    and trailer; the margin here is larger.
+    """
+    raw = _idx_size(shape)
+    return raw + raw // 1000 + 1024
+
+
+def _fetch_capped(url: str, part: Path, cap: int) -> None:
+    """Stream ``url`` into ``part`` in chunks; refuse an answer of more than ``cap`` bytes.
+
+    An oversized answer (a wrong URL, a captive portal, a hostile server) is refused from
+    its ``Content-Length`` or as soon as it passes ``cap``, never held whole in memory.
+    """
+    too_big = f"{url} sends more than the {cap:,} bytes the file can take; it is not the right file"
+    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
+        length = resp.headers.get("Content-Length")
+        if length is not None and str(length).strip().isdigit() and int(length) > cap:
+            raise CorruptFileError(f"{too_big} (Content-Length {int(length):,})")
+        size = 0
+        with open(part, "wb") as out:
+            while chunk := resp.read(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise CorruptFileError(too_big)
+                out.write(chunk)
+
+
 def download_mirror(
     root: str | os.PathLike[str],
     names: Sequence[str] | None = None,
@@ -527,8 +557,9 @@ def download_mirror(
 ) -> list[Path]:
     """Download the IDX ``.gz`` files into ``root`` (laid out for ``AEBOOK_DATA``).
 
-    Each file is fetched from the first base URL in ``mirrors[name]`` that works and
-    verified with :func:`read_idx` before it is moved into place. Returns the paths
+    Each file is fetched from the first base URL in ``mirrors[name]`` that works, streamed
+    to disk with a cap at the largest size it can have, and verified with :func:`read_idx`
+    before it is moved into place. Returns the paths
     written. Raises :class:`DataUnavailableError` when no base URL gives a good file.
     """
     specs = specs or DATASETS
@@ -547,8 +578,7 @@ def download_mirror(
             for base in bases[name]:
                 url = base + f.filename
                 try:
-                    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
-                        part.write_bytes(resp.read())
+                    _fetch_capped(url, part, _gzip_cap(f.shape))
                     read_idx(part, f)
                 except (OSError, DataError) as exc:
                     errors.append(f"{url}: {exc}")

@@ -698,3 +698,44 @@ def test_keras_failing_with_a_good_cache_is_reported_as_before(keras_cache):
         path.unlink()  # nothing cached, offline: the download message
     with pytest.raises(DataUnavailableError, match="connect to the internet"):
         data.load("fashion_mnist")
+
+
+# Issue 27, item 18: a huge answer is refused while it streams, not after it is in memory.
+class _HugeResponse:
+    """An HTTP answer of ``size`` bytes that counts what is read and refuses read()-it-all."""
+
+    def __init__(self, size: int, length_header: bool = False):
+        self.size, self.sent = size, 0
+        self.headers = {"Content-Length": str(size)} if length_header else {}
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            raise AssertionError("the whole answer was read into memory at once")
+        n = min(n, self.size - self.sent)
+        self.sent += n
+        return b"\x1f" * n
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("length_header", [False, True], ids=["streamed", "Content-Length"])
+def test_download_mirror_caps_an_oversized_answer(tmp_path, tiny, monkeypatch, length_header):
+    responses = []
+
+    def urlopen(url, timeout):
+        responses.append(_HugeResponse(300_000_000, length_header))
+        return responses[-1]
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
+    root = tmp_path / "mirror"
+    with pytest.raises(DataUnavailableError, match="more than the .* bytes") as info:
+        data.download_mirror(root, mirrors={TINY_NAME: ("https://example.invalid/",)})
+    assert "https://example.invalid/train-images-idx3-ubyte.gz" in str(info.value)
+    expected = data._idx_size(tiny.spec.train_images.shape)
+    # stopped within a chunk past the cap (with the header: before reading anything)
+    assert responses[0].sent <= (0 if length_header else 2 * expected + data._CHUNK)
+    _assert_no_part_files(root)
