@@ -207,15 +207,10 @@ class SlowMathJaxHandler(QuietHandler):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    chromium = _chromium()
+def browser(bare_browser):
+    """Chromium for the site's pages, which need the local MathJax too."""
     _check_mathjax()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    return bare_browser
 
 
 def _open_tab(browser: Any, **options: Any) -> tuple[Any, Any]:
@@ -565,6 +560,7 @@ KINDS = {"latent explorer": ("aebook-latent-explorer", "latent"),
 
 @pytest.fixture(scope="module")
 def bare_browser():
+    """Chromium, launched once per module (one Playwright at a time)."""
     chromium = _chromium()
     from playwright.sync_api import sync_playwright
 
@@ -785,3 +781,16 @@ def test_the_committed_weights_pass_the_pages_checks(widget_page, path: Path) ->
             doc["decoder"], widgets.forward(doc["encoder"], np.zeros((1, 784)))
         )
         assert np.max(np.abs(np.array(state["output"]) - expected[0])) <= 1e-4
+
+
+def test_the_pointer_still_draws_and_explores_on_the_bare_page(widget_page) -> None:
+    """The pad's new wrapper and the panels' own positions leave the pointer paths as they were."""
+    doc = widgets.load(_write_and_open(widget_page, _explorer_doc()))
+    page = widget_page.page
+    for title in ("A", "B"):
+        box = page.locator(f'canvas.aebook-plane[data-panel="{title}"]').bounding_box()
+        page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.6 * box["height"])
+        _check_point(page, title, doc["panels"][title], box, 0.3, 0.6)
+    doc = widgets.load(_write_and_open(widget_page, _pad_doc()))
+    _draw_vertical_line(page, 0.2, 0.8)
+    _check_drawing(page, doc)
