@@ -13,6 +13,15 @@
  * 28x28 grid, a dense autoencoder encodes and decodes the drawing, and the page shows the
  * code, the reconstruction and its squared error among the test digits' errors.
  *
+ * Before building, every declared shape and count is checked against the data and against
+ * limits (MAX_PARAMETERS, MAX_POINTS, MAX_ERRORS), layer sizes must chain, and weights,
+ * points and errors must be finite (errors sorted); otherwise the element shows the page's
+ * fallback text and why, and the widget never reports "ready".
+ *
+ * Keyboard: each latent plane is focusable and its arrow keys move its own point; the
+ * drawing pad is focusable and has a pen that the arrow keys move, space puts down or lifts,
+ * and Delete clears (an outline marks the pen).
+ *
  * For the tests, window.aebookWidgets.latent and .drawing expose what the widgets computed.
  */
 (function () {
@@ -50,14 +59,69 @@
     sigmoid: function (s) { return 1 / (1 + Math.exp(-s)); }
   };
 
-  function decodeLayers(layers) {
-    return layers.map(function (l) {
-      if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, l.activation)) {
-        throw new Error("unknown activation " + l.activation);
+  /* Limits on what a weights file may declare, checked before anything is decoded or
+   * allocated: the book's files hold two 200,000-parameter decoders, 10,000 points and
+   * 10,000 errors, so these leave room and still keep a broken or hostile file from
+   * freezing the page. */
+  var MAX_PARAMETERS = 4000000;  // weights and biases of all a figure's layers together
+  var MAX_POINTS = 100000;
+  var MAX_ERRORS = 100000;
+
+  function isCount(v, max) {
+    return typeof v === "number" && Math.floor(v) === v && v >= 0 && v <= max;
+  }
+
+  function checkBase64(text, nBytes, what) {  // the declared size, before atob
+    if (typeof text !== "string") throw new Error(what + " is not base64 text");
+    var expected = 4 * Math.ceil(nBytes / 3);
+    if (text.length !== expected) {
+      throw new Error(what + " holds " + Math.floor(text.length * 3 / 4) + " bytes, but its " +
+                      "declared size needs " + nBytes);
+    }
+  }
+
+  function checkFinite(values, what) {
+    for (var i = 0; i < values.length; i++) {
+      if (!isFinite(values[i])) throw new Error(what + " holds NaN or infinite values");
+    }
+    return values;
+  }
+
+  /* The layers of a chain of dense layers, checked (declared shapes chained from nIn to
+   * nOut, within the budget `limit.parameters`, data of the declared sizes, finite) and
+   * decoded. Throws an Error naming the layer otherwise. */
+  function decodeLayers(layers, what, nIn, nOut, limit) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new Error(what + " has no layers");
+    var width = nIn;
+    layers.forEach(function (l, i) {  // sizes first: nothing decoded or allocated yet
+      var name = what + " layer " + (i + 1);
+      if (!l || !Array.isArray(l.shape) || l.shape.length !== 2 ||
+          !isCount(l.shape[0], Number.MAX_SAFE_INTEGER) ||
+          !isCount(l.shape[1], Number.MAX_SAFE_INTEGER) ||
+          l.shape[0] < 1 || l.shape[1] < 1) {
+        throw new Error(name + " has no valid shape");
       }
-      return { rows: l.shape[0], cols: l.shape[1], kernel: float16Array(l.kernel),
-               bias: float16Array(l.bias), activation: l.activation,
-               act: ACTIVATIONS[l.activation] };
+      if (l.shape[0] !== width) {
+        throw new Error(name + " takes " + l.shape[0] + " numbers but receives " + width);
+      }
+      limit.parameters -= l.shape[0] * l.shape[1] + l.shape[1];
+      if (limit.parameters < 0) {
+        throw new Error("the figure declares more than " + MAX_PARAMETERS + " weights");
+      }
+      if (!Object.prototype.hasOwnProperty.call(ACTIVATIONS, l.activation)) {
+        throw new Error(name + ": unknown activation " + l.activation);
+      }
+      checkBase64(l.kernel, 2 * l.shape[0] * l.shape[1], name + "'s kernel");
+      checkBase64(l.bias, 2 * l.shape[1], name + "'s bias");
+      width = l.shape[1];
+    });
+    if (nOut !== null && width !== nOut) throw new Error(what + " gives " + width + " numbers, not " + nOut);
+    return layers.map(function (l, i) {
+      var name = what + " layer " + (i + 1);
+      return { rows: l.shape[0], cols: l.shape[1],
+               kernel: checkFinite(float16Array(l.kernel), name + "'s kernel"),
+               bias: checkFinite(float16Array(l.bias), name + "'s bias"),
+               activation: l.activation, act: ACTIVATIONS[l.activation] };
     });
   }
 
@@ -92,7 +156,19 @@
     return e;
   }
 
-  function buildPanel(root, title, panel, doc, state) {
+  /* The panel's decoder and points, checked; throws before anything is drawn. */
+  function checkPanel(title, panel, doc, limit) {
+    if (!panel || typeof panel.extent !== "number" || !isFinite(panel.extent) ||
+        panel.extent <= 0) {
+      throw new Error(title + ": the extent must be a positive number");
+    }
+    var layers = decodeLayers(panel.layers, title, 2, 784, limit);
+    checkBase64(panel.points, 4 * doc.n_points, title + "'s points");
+    return { layers: layers,
+             points: checkFinite(float16Array(panel.points), title + "'s points") };
+  }
+
+  function buildPanel(root, title, panel, checked, doc, state) {
     var SIZE = 300, extent = panel.extent;
     var box = el("figure", { "class": "aebook-panel" }, root);
     el("figcaption", {}, box).textContent = title;
@@ -105,8 +181,8 @@
                              "data-panel": title, role: "img",
                              "aria-label": title + ": the decoded image" }, row);
     var readout = el("p", { "class": "aebook-readout", "aria-live": "polite" }, box);
-    var layers = decodeLayers(panel.layers);
-    var pts = float16Array(panel.points);
+    var layers = checked.layers, pts = checked.points;
+    var here = [0, 0];  // this panel's own position, which its arrow keys move from
     var background = document.createElement("canvas");
     background.width = background.height = SIZE;
     var bg = background.getContext("2d");
@@ -134,6 +210,8 @@
       ctx.arc(toPx(z1), SIZE - toPx(z2), 6, 0, 2 * Math.PI);
       ctx.stroke();
       readout.textContent = "code (" + z1.toFixed(2) + ", " + z2.toFixed(2) + ")";
+      here = [z1, z2];
+      state.panels[title].z = [z1, z2];
       state.last = { panel: title, z: [z1, z2], output: Array.from(pixels) };
     }
     function onPointer(event) {
@@ -147,14 +225,14 @@
     plane.addEventListener("pointermove", onPointer);
     plane.addEventListener("pointerdown", onPointer);
     plane.addEventListener("keydown", function (event) {  // arrow keys: 1/30 of the range
-      var step = extent / 30, z = state.last && state.last.panel === title ? state.last.z : [0, 0];
+      var step = extent / 30, z = here;
       var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
       if (!moves[event.key]) return;
       event.preventDefault();
       show(Math.max(-extent, Math.min(extent, z[0] + moves[event.key][0])),
            Math.max(-extent, Math.min(extent, z[1] + moves[event.key][1])));
     });
-    state.panels[title] = { layers: layers, show: show,
+    state.panels[title] = { layers: layers, show: show, z: [0, 0],
                             decode: function (z1, z2) { return Array.from(forward(layers, [z1, z2])); } };
     show(0, 0);
   }
@@ -202,9 +280,20 @@
     mount(root, "latent", "latent explorer", state,
           "The interactive figure could not load",
           function (doc) {
+        if (!isCount(doc.n_points, MAX_POINTS)) {
+          throw new Error("n_points must be a whole number up to " + MAX_POINTS);
+        }
+        checkBase64(doc.labels, doc.n_points, "labels");
         doc.labelsArray = bytes(doc.labels);
+        if (!doc.panels || typeof doc.panels !== "object" || !Object.keys(doc.panels).length) {
+          throw new Error("the file has no panels");
+        }
+        var limit = { parameters: MAX_PARAMETERS }, checked = {};
+        Object.keys(doc.panels).forEach(function (title) {  // all checked, then all built
+          checked[title] = checkPanel(title, doc.panels[title], doc, limit);
+        });
         Object.keys(doc.panels).forEach(function (title) {
-          buildPanel(root, title, doc.panels[title], doc, state);
+          buildPanel(root, title, doc.panels[title], checked[title], doc, state);
         });
         var legend = el("p", { "class": "aebook-legend" }, root);
         legend.appendChild(document.createTextNode("test digits: "));
@@ -219,6 +308,8 @@
   /* ---------------------------------------------------------------- drawing pad */
 
   var BRUSH_SIGMA = 0.9;  // pixels of the 28x28 grid
+  var KEYS_HINT = "arrow keys move the pen (with Shift, four pixels), space puts it down " +
+                  "or lifts it, Delete clears";
 
   function ink(input, x, y) {  // add a soft round dot of ink centred at (x, y)
     for (var r = Math.floor(y - 3); r <= Math.ceil(y + 3); r++) {
@@ -236,17 +327,35 @@
     var state = { input: null, code: null, output: null, mse: null, percentile: null };
     mount(root, "drawing", "drawing pad", state, "The drawing pad could not load",
           function (doc) {
-        var encoder = decodeLayers(doc.encoder), decoder = decodeLayers(doc.decoder);
+        var limit = { parameters: MAX_PARAMETERS };
+        var encoder = decodeLayers(doc.encoder, "the encoder", 784, null, limit);
+        var codeSize = encoder[encoder.length - 1].cols;
+        var decoder = decodeLayers(doc.decoder, "the decoder", codeSize, 784, limit);
         var encoderSigned = encoder[encoder.length - 1].activation === "linear";
-        var errors = new Float32Array(bytes(doc.errors).buffer);
+        if (!isCount(doc.n_errors, MAX_ERRORS) || doc.n_errors < 1) {
+          throw new Error("n_errors must be a whole number from 1 to " + MAX_ERRORS);
+        }
+        checkBase64(doc.errors, 4 * doc.n_errors, "the test errors");
+        var errors = checkFinite(new Float32Array(bytes(doc.errors).buffer), "the test errors");
+        for (var e = 0; e < errors.length; e++) {
+          if (errors[e] < 0 || (e > 0 && errors[e] < errors[e - 1])) {
+            throw new Error("the test errors must be non-negative and sorted");
+          }
+        }
         var input = new Float32Array(784);
         var row = el("div", { "class": "aebook-row" }, root);
         var left = el("figure", { "class": "aebook-panel" }, row);
         el("figcaption", {}, left).textContent = "draw here";
-        var pad = el("canvas", { width: 28, height: 28, "class": "aebook-pad", role: "img",
-                                 "aria-label": "drawing pad, 28 by 28 pixels" }, left);
+        var wrap = el("div", { "class": "aebook-pad-wrap" }, left);
+        var pad = el("canvas", { width: 28, height: 28, "class": "aebook-pad",
+                                 role: "application", tabindex: "0",
+                                 "aria-label": "drawing pad, 28 by 28 pixels: draw with the " +
+                                 "pointer, or with the keyboard: " + KEYS_HINT }, wrap);
+        var cursor = el("div", { "class": "aebook-cursor", "aria-hidden": "true" }, wrap);
+        cursor.hidden = true;
         var clear = el("button", { type: "button", "class": "aebook-clear" }, left);
         clear.textContent = "clear";
+        el("p", { "class": "aebook-keys" }, left).textContent = "Keyboard: " + KEYS_HINT + ".";
         var right = el("figure", { "class": "aebook-panel" }, row);
         el("figcaption", {}, right).textContent = "reconstruction";
         var out = el("canvas", { width: 28, height: 28, "class": "aebook-output aebook-recon",
@@ -336,6 +445,42 @@
         });
         state.clear = function () { input.fill(0); last = null; update(); };
         clear.addEventListener("click", state.clear);
+
+        /* The keyboard's pen: arrow keys move it one pixel (four with Shift), space puts it
+         * down (inking where it is) or lifts it, Delete or Backspace clears the pad. While it
+         * is down, every move draws a stroke, as a drag does. */
+        var pen = { col: 14, row: 14, down: false };
+        state.pen = pen;
+        function showPen() {
+          cursor.hidden = false;
+          cursor.style.left = (100 * (pen.col - 1) / 28) + "%";
+          cursor.style.top = (100 * (pen.row - 1) / 28) + "%";
+          cursor.className = "aebook-cursor" + (pen.down ? " aebook-pen-down" : "");
+        }
+        pad.addEventListener("keydown", function (e) {
+          var moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+          if (moves[e.key]) {
+            var n = e.shiftKey ? 4 : 1;
+            pen.col = Math.max(0, Math.min(27, pen.col + n * moves[e.key][0]));
+            pen.row = Math.max(0, Math.min(27, pen.row + n * moves[e.key][1]));
+            if (pen.down) stroke([pen.col + 0.5, pen.row + 0.5]);
+          } else if (e.key === " " || e.key === "Enter") {
+            pen.down = !pen.down;
+            last = null;
+            if (pen.down) stroke([pen.col + 0.5, pen.row + 0.5]);
+          } else if (e.key === "Delete" || e.key === "Backspace") {
+            pen.down = false;
+            state.clear();
+          } else if (e.key === "Escape") {
+            pen.down = false;
+            last = null;
+          } else {
+            return;
+          }
+          e.preventDefault();
+          showPen();
+        });
+        pad.addEventListener("blur", function () { cursor.hidden = true; pen.down = false; last = null; });
         update();
       });
   }

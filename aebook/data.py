@@ -7,6 +7,9 @@ Where the data comes from, in order:
    against the pinned sha256 of its *decompressed* bytes before use.
 2. Otherwise Keras's own downloader (``keras.datasets.mnist.load_data()`` and friends),
    which is what a Colab or laptop user with internet gets.
+   What Keras returns is checked against the same checksums; a truncated or altered file
+   in Keras's download cache (which Keras would reuse for ever) is removed, with a message
+   naming it, and the data set loaded once more.
 
 Nothing falls back silently: a missing, corrupted or truncated file raises a
 :class:`DataError` subclass whose message names the file and says how to fix it.
@@ -27,6 +30,7 @@ import hashlib
 import os
 import struct
 import sys
+import tempfile
 import urllib.request
 import zlib
 from collections.abc import Mapping, Sequence
@@ -326,7 +330,14 @@ def _writable_uint8(a: object, what: str) -> np.ndarray:
     return np.array(arr, dtype=np.uint8, copy=True)
 
 
-def _load_keras(name: str) -> Arrays:
+#: Data sets whose Keras loader caches the IDX files themselves, without a checksum, and
+#: the cache's subfolder. (Keras checks the hash of its ``mnist.npz`` and downloads a bad
+#: one again; it reuses a truncated Fashion-MNIST file for ever.)
+KERAS_CACHE_FOLDERS = {"fashion_mnist": "fashion-mnist"}
+
+
+def _keras_arrays(name: str) -> Arrays:
+    """Keras's ``load_data()`` for ``name``, as writable uint8 arrays, verified."""
     import keras  # lazy: the mirror path needs no Keras
 
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}
@@ -347,6 +358,60 @@ def _load_keras(name: str) -> Arrays:
     )
     _verify_arrays(_spec(name), arrays)
     return arrays
+
+
+def _damaged_in_keras_cache(name: str) -> dict[Path, str]:
+    """The files of ``name`` in Keras's download cache that fail their pinned sha256."""
+    folder = KERAS_CACHE_FOLDERS.get(name)
+    if folder is None:
+        return {}
+    spec = _spec(name)
+    caches = dict.fromkeys([keras_cache_dir(), Path(tempfile.gettempdir()) / ".keras" / "datasets"])
+    damaged = {}
+    for cache in caches:
+        for f in spec.files:
+            path = cache / folder / f.filename
+            if not path.is_file():
+                continue
+            try:
+                read_idx(path, f)
+            except CorruptFileError:
+                damaged[path] = "truncated, or not gzip"
+            except (ChecksumMismatchError, IdxHeaderError):
+                damaged[path] = f"not the canonical {f.filename}"
+    return damaged
+
+
+def _load_keras(name: str) -> Arrays:
+    """Keras's ``load_data()``; a damaged file in Keras's cache is removed and loaded again.
+
+    Keras checks no hash of the Fashion-MNIST files it caches: a download cut short leaves
+    a truncated file that every later call reads and fails on, and its message says to
+    connect to the internet, which cannot help. When loading fails, the cached files are
+    checked against the pinned checksums; damaged ones are removed (saying so) and the
+    data set is loaded once more.
+    """
+    try:
+        return _keras_arrays(name)
+    except (DataUnavailableError, ChecksumMismatchError):
+        damaged = _damaged_in_keras_cache(name)
+        if not damaged:
+            raise
+    for path in damaged:
+        path.unlink()
+    listing = "; ".join(f"{path} ({why})" for path, why in damaged.items())
+    print(
+        f"removed {len(damaged)} damaged file(s) from Keras's download cache, {listing}; "
+        f"loading {name!r} again"
+    )
+    try:
+        return _keras_arrays(name)
+    except DataError as again:
+        raise DataUnavailableError(
+            f"Keras's download cache held {len(damaged)} truncated or corrupted file(s) of "
+            f"{name!r}: {listing}. They have been removed, so that Keras downloads them "
+            f"afresh, but loading again failed: {again}"
+        ) from again
 
 
 def keras_cache_dir() -> Path:
@@ -454,6 +519,36 @@ def verify_mirror(root: str | os.PathLike[str], names: Sequence[str] | None = No
         _load_mirror(_spec(name), Path(root))
 
 
+def _gzip_cap(shape: tuple[int, ...]) -> int:
+    """The most bytes a gzip file of the IDX file of ``shape`` can take.
+
+    Deflate never grows data by more than 5 bytes per 65,535-byte block, plus gzip's header
+    and trailer; the margin here is larger.
+    """
+    raw = _idx_size(shape)
+    return raw + raw // 1000 + 1024
+
+
+def _fetch_capped(url: str, part: Path, cap: int) -> None:
+    """Stream ``url`` into ``part`` in chunks; refuse an answer of more than ``cap`` bytes.
+
+    An oversized answer (a wrong URL, a captive portal, a hostile server) is refused from
+    its ``Content-Length`` or as soon as it passes ``cap``, never held whole in memory.
+    """
+    too_big = f"{url} sends more than the {cap:,} bytes the file can take; it is not the right file"
+    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
+        length = resp.headers.get("Content-Length")
+        if length is not None and str(length).strip().isdigit() and int(length) > cap:
+            raise CorruptFileError(f"{too_big} (Content-Length {int(length):,})")
+        size = 0
+        with open(part, "wb") as out:
+            while chunk := resp.read(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise CorruptFileError(too_big)
+                out.write(chunk)
+
+
 def download_mirror(
     root: str | os.PathLike[str],
     names: Sequence[str] | None = None,
@@ -462,8 +557,9 @@ def download_mirror(
 ) -> list[Path]:
     """Download the IDX ``.gz`` files into ``root`` (laid out for ``AEBOOK_DATA``).
 
-    Each file is fetched from the first base URL in ``mirrors[name]`` that works and
-    verified with :func:`read_idx` before it is moved into place. Returns the paths
+    Each file is fetched from the first base URL in ``mirrors[name]`` that works, streamed
+    to disk with a cap at the largest size it can have, and verified with :func:`read_idx`
+    before it is moved into place. Returns the paths
     written. Raises :class:`DataUnavailableError` when no base URL gives a good file.
     """
     specs = specs or DATASETS
@@ -482,8 +578,7 @@ def download_mirror(
             for base in bases[name]:
                 url = base + f.filename
                 try:
-                    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
-                        part.write_bytes(resp.read())
+                    _fetch_capped(url, part, _gzip_cap(f.shape))
                     read_idx(part, f)
                 except (OSError, DataError) as exc:
                     errors.append(f"{url}: {exc}")

@@ -2,7 +2,9 @@
 
 Each function returns the :class:`matplotlib.figure.Figure` it drew, titles and labels
 set, grayscale images shown with ``cmap="gray"`` on a fixed 0-1 (or 0-255) scale so a
-faint reconstruction looks faint.
+faint reconstruction looks faint. Images that scale would draw wrongly are refused with the
+fix named: floats above 1 (pixels in 0-255: divide by 255), negative values (weights:
+``image_grid(..., signed=True)``; pixels: clip) and NaN or infinite values.
 """
 
 from __future__ import annotations
@@ -45,6 +47,41 @@ def _vmax(x: np.ndarray) -> float:
     return 255.0 if x.dtype == np.uint8 else 1.0
 
 
+def _whole(value: object, what: str) -> int:
+    """``value`` as an int, or a TypeError naming ``what`` (matplotlib's own is obscure)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _check_pixels(x: np.ndarray, what: str, negative_fix: str) -> None:
+    """Refuse images the fixed gray scale would draw wrongly, naming ``what`` and the fix.
+
+    uint8 images are drawn on 0-255 and anything else on 0-1, and matplotlib clips silently:
+    floats in 0-255 would come out all white and negative values black.
+    """
+    if x.dtype == np.uint8 or x.size == 0:
+        return
+    values = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{what} has NaN or infinite values; images must be finite")
+    low, high = float(values.min()), float(values.max())
+    if high > 1.0:
+        raise ValueError(
+            f"{what} has values up to {high:g}, but {x.dtype} images are drawn on 0-1: "
+            "for pixels in 0-255, divide by 255 (aebook.scale) or pass them as uint8"
+            + (f"; values below 0 too ({low:g}): {negative_fix}" if low < 0 else "")
+        )
+    if low < 0.0:
+        raise ValueError(
+            f"{what} has negative values (down to {low:g}), which would be drawn black on "
+            f"the 0-1 gray scale: {negative_fix}"
+        )
+
+
+_CLIP = "clip them with np.clip(x, 0, 1) if they are pixels"
+
+
 def _hide_ticks(ax: Axes) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
@@ -61,7 +98,10 @@ def compare_rows(
 
     if not rows:
         raise ValueError("compare_rows needs at least one row")
+    n = _whole(n, "n")
     images = {label: _as_images(x, f"rows[{label!r}]") for label, x in rows.items()}
+    for label, x in images.items():
+        _check_pixels(x, f"rows[{label!r}]", _CLIP)
     shortest = min(len(x) for x in images.values())
     if n < 1 or n > shortest:
         raise ValueError(f"n must be between 1 and {shortest}, got {n}")
@@ -97,14 +137,24 @@ def image_grid(
     """
 
     x = _as_images(images, "images")
+    ncols = _whole(ncols, "ncols")
+    if len(x) == 0:
+        raise ValueError("image_grid needs at least one image")
     if signed:
         if cmap == "gray":
             raise ValueError('signed images need a diverging cmap, such as "RdBu_r"')
         x = np.asarray(x, dtype=float)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("images has NaN or infinite values; images must be finite")
         peak = np.abs(x).reshape(len(x), -1).max(axis=1)
         x = x / np.where(peak > 0, peak, 1.0)[:, None, None]
-    if len(x) == 0:
-        raise ValueError("image_grid needs at least one image")
+    elif cmap == "gray":
+        _check_pixels(
+            x,
+            "images",
+            "for signed values such as weights, pass signed=True with a diverging cmap such as "
+            '"RdBu_r"; ' + _CLIP,
+        )
     if ncols < 1:
         raise ValueError(f"ncols must be >= 1, got {ncols}")
     if titles is not None and len(titles) != len(x):
@@ -144,6 +194,8 @@ def examples_per_class(
     """A row of the first ``per_class`` images of every class, labelled with its name."""
 
     imgs = _as_images(x, "x")
+    per_class = _whole(per_class, "per_class")
+    _check_pixels(imgs, "x", _CLIP)
     y = np.asarray(y)
     if y.shape != (len(imgs),):
         raise ValueError(f"y must have shape ({len(imgs)},), got {y.shape}")
@@ -247,6 +299,8 @@ def autoencoder_diagram(
     """
 
     images = [_as_images(np.asarray(v)[None], name)[0] for v, name in ((x, "x"), (x_hat, "x_hat"))]
+    for image, name in zip(images, ("x", "x_hat"), strict=True):
+        _check_pixels(image, name, _CLIP)
     code = np.asarray(code, dtype=float)
     if code.ndim != 1 or code.size == 0:
         raise ValueError(f"code must be a non-empty 1-D array, got shape {code.shape}")

@@ -34,6 +34,7 @@ __all__ = [
     "dense_layers",
     "export_drawing_pad",
     "export_latent_explorer",
+    "strict_json",
 ]
 
 #: A Keras model. Keras ships no type information: a third-party boundary.
@@ -114,14 +115,78 @@ def _encode_layers(layers: list[Document]) -> list[Document]:
     ]
 
 
+def strict_json(doc: Document) -> str:
+    """``doc`` as compact JSON, refusing NaN and infinities (browsers' JSON.parse rejects them)."""
+    try:
+        return json.dumps(doc, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise WidgetError(
+            f"the widget document holds a NaN or infinite number, which JSON cannot carry ({exc})"
+        ) from exc
+
+
 def _write(folder: Path, name: str, doc: Document) -> None:
-    """Hand ``doc`` to the executor: JSON in its staging folder, which it publishes."""
+    """Hand ``doc`` to the executor: JSON in its staging folder, which it publishes.
+
+    Written to a temporary file and renamed, so the folder never holds half a document.
+    """
     if not NAME_PATTERN.fullmatch(name):
         raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
+    text = strict_json(doc)
     path = folder / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+    partial = path.with_name(f".{name}.json.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
     print(f"interactive figure: {name}, {path.stat().st_size / 1e6:.2f} MB")
+
+
+def _extent(value: object, title: str) -> float:
+    """A panel's half-width: a finite, positive number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise WidgetError(f"extents[{title!r}] must be a number, got {value!r}")
+    extent = float(value)
+    if not np.isfinite(extent):
+        raise WidgetError(f"extents[{title!r}] must be finite, got {extent}")
+    if extent <= 0:
+        raise WidgetError(f"extents[{title!r}] must be positive, got {extent}")
+    return extent
+
+
+def _points(value: object, title: str, n: int) -> np.ndarray:
+    """A panel's 2-D codes, ``(n, 2)``, finite and within float16's range."""
+    xy = np.asarray(value, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != n:
+        raise WidgetError(f"points of {title!r} must be (n, 2) with one label each")
+    if not np.all(np.isfinite(xy)):
+        raise WidgetError(f"points[{title!r}] must be finite (it holds NaN or infinity)")
+    peak = float(np.abs(xy).max(initial=0.0))
+    if peak > float(np.finfo(np.float16).max):
+        raise WidgetError(
+            f"points[{title!r}] reaches {peak:g}, beyond float16's range "
+            f"(+-{float(np.finfo(np.float16).max):g}), in which the file stores it"
+        )
+    return xy.astype(np.float32)
+
+
+def _labels(value: object) -> np.ndarray:
+    """The points' classes as bytes: whole numbers from 0 to 255."""
+    labels = np.asarray(value)
+    if labels.ndim != 1:
+        raise WidgetError(f"labels must be 1-D, got shape {labels.shape}")
+    if labels.size and (
+        not np.issubdtype(labels.dtype, np.number)
+        or np.issubdtype(labels.dtype, np.complexfloating)
+        or not np.all(np.isfinite(labels))
+        or not np.all(labels == np.round(labels))
+        or labels.min() < 0
+        or labels.max() > 255
+    ):
+        raise WidgetError(
+            "labels must be whole numbers from 0 to 255 (the file stores one byte each); "
+            f"got values from {labels.min()!r} to {labels.max()!r}"
+        )
+    return labels.astype(np.uint8)
 
 
 def export_latent_explorer(
@@ -145,19 +210,17 @@ def export_latent_explorer(
     sha, folder = target
     if not (set(decoders) == set(points) == set(extents)):
         raise WidgetError("decoders, points and extents must name the same panels")
-    labels = np.asarray(labels)
+    labels = _labels(labels)
     panels = {}
     for title, decoder in decoders.items():
         layers = dense_layers(decoder)
         if layers[0]["kernel"].shape[0] != 2 or layers[-1]["kernel"].shape[1] != 784:
             raise WidgetError(f"decoder {title!r} must map 2 numbers to 784 pixels")
-        xy = np.asarray(points[title], dtype=np.float32)
-        if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(labels):
-            raise WidgetError(f"points of {title!r} must be (n, 2) with one label each")
+        xy = _points(points[title], title, len(labels))
         panels[title] = {
             "layers": _encode_layers(layers),
             "points": _b64(xy, "<f2"),
-            "extent": float(extents[title]),
+            "extent": _extent(extents[title], title),
         }
     doc = {
         "format": FORMAT,

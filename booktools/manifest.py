@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
@@ -179,6 +179,16 @@ def _require(
     return value
 
 
+def _number(raw: Mapping[str, Json], key: str, where: str) -> float:
+    """``raw[key]``: a finite number (YAML's ``.nan``, ``.inf``, ``null`` and text refused)."""
+    value = raw[key]
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ManifestError(f"{where}: {key} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ManifestError(f"{where}: {key} must be finite, got {value!r}")
+    return float(value)
+
+
 def _target(raw: Json, where: str) -> Target:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"{where}: a target must be a mapping, got {raw!r}")
@@ -191,18 +201,20 @@ def _target(raw: Json, where: str) -> Target:
         raise ManifestError(f"{where}: target op {op!r} is not one of {sorted(_OPS)}")
     if ("value" in raw) == ("ref" in raw):
         raise ManifestError(f"{where}: target on {record!r} needs exactly one of value, ref")
-    value = raw.get("value")
-    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
-        raise ManifestError(f"{where}: target value must be a number, got {value!r}")
+    where = f"{where}: target on {record!r}"
     if "value" in raw and ("factor" in raw or "offset" in raw):
         raise ManifestError(f"{where}: factor and offset go with ref, not value")
+    if "value" in raw:
+        return Target(record=record, op=op, value=_number(raw, "value", where))
+    ref = raw["ref"]
+    if not isinstance(ref, str) or not ref:
+        raise ManifestError(f"{where}: ref must name a record, got {ref!r}")
     return Target(
         record=record,
         op=op,
-        value=None if value is None else float(value),
-        ref=raw.get("ref"),
-        factor=float(raw.get("factor", 1.0)),
-        offset=float(raw.get("offset", 0.0)),
+        ref=ref,
+        factor=_number(raw, "factor", where) if "factor" in raw else 1.0,
+        offset=_number(raw, "offset", where) if "offset" in raw else 0.0,
     )
 
 
@@ -215,6 +227,9 @@ def _row(raw: Json, stem: str, where: str) -> ResultRow:
         raise ManifestError(f"{where}: unknown results fields {sorted(unknown)}")
     for key in ("model", "data", "loss", "loss_key"):
         _require(raw, key, str, where)
+    for key in ("code_key", "params_key", "psnr_key", "seconds_key"):
+        if key in raw and raw[key] is not None and not isinstance(raw[key], str):
+            raise ManifestError(f"{where}: {key} must name a record or be null, got {raw[key]!r}")
     if raw["loss"] not in _LOSSES:
         raise ManifestError(f"{where}: loss {raw['loss']!r} is not one of {_LOSSES}")
     for key in ("baseline", "floor"):
@@ -243,6 +258,25 @@ def _measure(raw: Json, stem: str, where: str) -> Measure:
     return Measure(**fields, format=spec, notebook=stem)
 
 
+def _check_file(file: str, where: str) -> None:
+    """A chapter's notebook: a relative path inside the repository, ending in ``.ipynb``."""
+    pure = PurePosixPath(file)
+    if pure.is_absolute() or PureWindowsPath(file).is_absolute() or ".." in pure.parts:
+        raise ManifestError(
+            f"{where}: file {file!r} must be a relative path inside the repository, "
+            "such as notebooks/01_introduction.ipynb"
+        )
+    if pure.suffix != ".ipynb":
+        raise ManifestError(f"{where}: file {file!r} must be a notebook (.ipynb)")
+
+
+def _minutes_field(entry: Mapping[str, Json], where: str) -> int:
+    minutes: int = _require(entry, "reading_minutes", int, where)
+    if minutes < 1:
+        raise ManifestError(f"{where}: reading_minutes must be at least 1, got {minutes}")
+    return minutes
+
+
 def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
     """The chapters of ``root/book/chapters.yml``, validated, in order."""
 
@@ -264,6 +298,7 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
         if unknown:
             raise ManifestError(f"{where}: unknown fields {sorted(unknown)}")
         file = _require(entry, "file", str, where)
+        _check_file(file, where)
         where = f"{path}, {file}"
         number = _require(entry, "number", int, where)
         if number != i:
@@ -275,7 +310,7 @@ def load(root: str | os.PathLike[str] = ".") -> list[Chapter]:
                 file=file,
                 title=_require(entry, "title", str, where),
                 summary=" ".join(_require(entry, "summary", str, where).split()),
-                reading_minutes=_require(entry, "reading_minutes", int, where),
+                reading_minutes=_minutes_field(entry, where),
                 targets=tuple(_target(t, where) for t in entry.get("targets") or []),
                 results=tuple(_row(r, stem, where) for r in entry.get("results") or []),
                 measures=tuple(_measure(m, stem, where) for m in entry.get("measures") or []),

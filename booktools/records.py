@@ -11,13 +11,24 @@ from aebook.glue import GLUE_PREFIX
 
 from .jsontypes import Json, JsonObject
 
-__all__ = ["read_records", "records_of"]
+__all__ = ["RecordError", "read_records", "records_of"]
+
+
+class RecordError(ValueError):
+    """A recorded value that cannot be read back; the message names the record."""
 
 
 def read_records(path: str | os.PathLike[str]) -> JsonObject:
     """All values recorded (glued) in an executed notebook file, as numbers or strings."""
     with open(path, encoding="utf-8") as fh:
-        return records_of(json.load(fh))
+        try:
+            notebook = json.load(fh)
+        except RecursionError as exc:
+            raise RecordError(f"{path}: the notebook's JSON is nested too deeply") from exc
+    try:
+        return records_of(notebook)
+    except RecordError as exc:
+        raise RecordError(f"{path}: {exc}") from exc
 
 
 def records_of(nb: Mapping[str, Json]) -> JsonObject:
@@ -33,11 +44,35 @@ def records_of(nb: Mapping[str, Json]) -> JsonObject:
             if text is None:
                 continue
             text = "".join(text) if isinstance(text, list) else text
-            try:
-                found[meta["name"]] = json.loads(text)
-            except json.JSONDecodeError:
-                try:  # record() writes repr(value): a Python literal
-                    found[meta["name"]] = ast.literal_eval(text)
-                except (ValueError, SyntaxError):
-                    found[meta["name"]] = text.strip("'\"")
+            found[meta["name"]] = _parse(meta["name"], text)
     return found
+
+
+def _parse(name: str, text: str) -> Json:
+    """One recorded value from its text: JSON, else a Python literal (``repr``), else text."""
+    digits = len(text.strip().lstrip("+-"))
+    too_deep = RecordError(
+        f"record {name!r} is nested too deeply to read ({len(text):,} characters); "
+        "aebook.record writes a single number or string: record it again"
+    )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as exc:  # an integer past Python's 4,300-digit limit
+        raise RecordError(
+            f"record {name!r} is a {digits}-digit integer, which cannot be read ({exc}); "
+            "aebook.record now refuses integers past 2**53: record a float instead"
+        ) from exc
+    try:  # record() writes repr(value): a Python literal
+        return ast.literal_eval(text)
+    except (RecursionError, MemoryError):
+        raise too_deep from None
+    except SyntaxError as exc:
+        if "nested" in str(exc):
+            raise too_deep from None
+        return text.strip("'\"")
+    except ValueError:
+        return text.strip("'\"")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -67,14 +68,31 @@ _FLOOR_TEXT = {**_LOSS_TEXT, "neg_elbo": "{:.1f} nats"}
 _DASH = "–"
 
 
-def _value(records: Mapping[str, Json], key: str | None, where: str) -> Json:
+def _value(records: Mapping[str, Json], key: str | None, where: str) -> float | int | None:
+    """The number recorded under ``key`` in the notebook ``where`` (``None`` for no key)."""
     if key is None:
         return None
     if key not in records:
         raise KeyError(
             f"{where} records no {key!r}: re-execute it with `python -m booktools.execute`"
         )
-    return records[key]
+    value = records[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(
+            f"{where}: record {key!r} is {value!r}, not a number; the results page needs a "
+            f"number there: fix the chapter's aebook.record({key!r}, ...) call and re-execute "
+            "it with `python -m booktools.execute`"
+        )
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{where}: record {key!r} is {value!r}; the results page needs a finite number"
+        )
+    return value
+
+
+def _required(records: Mapping[str, Json], key: str, where: str) -> float:
+    """:func:`_value` for a key every row has."""
+    return float(_value(records, key, where))  # type: ignore[arg-type]  # never None: key given
 
 
 class _RecordsCache:
@@ -104,12 +122,12 @@ def collect(notebooks: str | os.PathLike[str], rows: Sequence[Row]) -> list[Json
         table.append(
             {
                 "row": row,
-                "loss": float(_value(records, row.loss_key, where)),
+                "loss": _required(records, row.loss_key, where),
                 "code": _value(records, row.code_key, where),
                 "params": _value(records, row.params_key, where),
                 "psnr": _value(records, row.psnr_key, where),
                 "seconds": _value(records, row.seconds_key, where),
-                "wall": float(_value(records, "wall_time_s", where)),
+                "wall": _required(records, "wall_time_s", where),
             }
         )
     return table
@@ -123,10 +141,7 @@ def collect_measures(
     out = []
     for m in measures:
         records, where = records_of(m.notebook)
-        value = _value(records, m.key, where)
-        if value is None:
-            raise ValueError(f"{where} recorded None for {m.key!r}")
-        out.append({"measure": m, "value": float(value)})
+        out.append({"measure": m, "value": _required(records, m.key, where)})
     return out
 
 

@@ -11,14 +11,16 @@ arrays decoded, and :func:`forward` is the browser's forward pass in NumPy, for 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from aebook.widgets import ACTIVATIONS, FORMAT, NAME_PATTERN, WidgetError
+from aebook.widgets import ACTIVATIONS, FORMAT, NAME_PATTERN, WidgetError, strict_json
 
 from .atomic import write_text
 from .jsontypes import Json, JsonObject
@@ -38,7 +40,7 @@ def script_text(name: str, doc: Mapping[str, Json]) -> str:
     """
     if not NAME_PATTERN.fullmatch(name):
         raise WidgetError(f"widget name {name!r}: use letters, digits, '_' and '-' only")
-    payload = json.dumps(doc, separators=(",", ":"))
+    payload = strict_json(dict(doc))
     return f"{_HEADER}\n{_ASSIGN.format(name=name)}\n{payload};\n"
 
 
@@ -54,23 +56,8 @@ def publish(staging: str | os.PathLike[str], static: str | os.PathLike[str]) -> 
     return written
 
 
-def _unb64(text: str, dtype: str, shape: Sequence[int]) -> np.ndarray:
-    raw = base64.b64decode(text.encode("ascii"), validate=True)
-    a = np.frombuffer(raw, dtype=dtype)
-    if a.size != int(np.prod(shape)):
-        raise WidgetError(
-            f"expected {int(np.prod(shape))} values of shape {tuple(shape)}, got {a.size}"
-        )
-    return a.reshape(shape)
-
-
-def _decode_layers(layers: list[JsonObject], path: Json) -> None:
-    for layer in layers:
-        shape = layer["shape"]
-        layer["kernel"] = _unb64(layer["kernel"], "<f2", shape).astype(np.float32)
-        layer["bias"] = _unb64(layer["bias"], "<f2", (shape[1],)).astype(np.float32)
-        if layer["activation"] not in ACTIVATIONS:
-            raise WidgetError(f"{path}: unknown activation {layer['activation']!r}")
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON (browsers' JSON.parse rejects it)")
 
 
 def read_document(path: str | os.PathLike[str]) -> JsonObject:
@@ -80,7 +67,10 @@ def read_document(path: str | os.PathLike[str]) -> JsonObject:
     is how the page finds it.
     """
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise WidgetError(f"{path}: not UTF-8 text ({exc})") from exc
     assign = _ASSIGN.format(name=path.stem)
     if len(lines) != 4 or lines[0] != _HEADER or lines[1] != assign or lines[3] != "":
         raise WidgetError(
@@ -91,31 +81,164 @@ def read_document(path: str | os.PathLike[str]) -> JsonObject:
     if not lines[2].endswith(";"):
         raise WidgetError(f"{path}: the JSON line must end with ';'")
     try:
-        doc = json.loads(lines[2][:-1])
+        doc = json.loads(lines[2][:-1], parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise WidgetError(f"{path}: the JSON document is malformed ({exc})") from exc
+    except RecursionError as exc:
+        raise WidgetError(f"{path}: the JSON document is nested too deeply") from exc
+    except ValueError as exc:  # NaN or Infinity, which browsers' JSON.parse rejects
+        raise WidgetError(f"{path}: the JSON document is not strict JSON ({exc})") from exc
     if not isinstance(doc, dict):
         raise WidgetError(f"{path}: the document is not a JSON object")
     return doc
 
 
+class _Checker:
+    """Reads fields of one widget file, raising a :class:`WidgetError` that names the file
+    and the field (``decoder[0].kernel``) for whatever the browser could not use."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> WidgetError:
+        return WidgetError(f"{self.path}: {where} {problem}")
+
+    def obj(self, value: Json, where: str) -> JsonObject:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must be a JSON object, got {type(value).__name__}")
+        return value
+
+    def get(self, obj: JsonObject, key: str, where: str) -> Json:
+        if key not in obj:
+            raise self.fail(f"{where}.{key}" if where else key, "is missing")
+        return obj[key]
+
+    def count(self, obj: JsonObject, key: str, where: str = "") -> int:
+        value = self.get(obj, key, where)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(key, f"must be a whole number >= 0, got {value!r}")
+        return value
+
+    def array(self, text: Json, dtype: str, shape: Sequence[int], where: str) -> np.ndarray:
+        """Base64 ``text`` as an array of ``shape``, its size checked before it is decoded."""
+        if not isinstance(text, str):
+            raise self.fail(where, f"must be base64 text, got {type(text).__name__}")
+        expected = math.prod(shape)
+        size = np.dtype(dtype).itemsize
+        # base64 needs 4 characters per 3 bytes: check the length before decoding anything
+        if len(text) != 4 * -(-expected * size // 3):
+            raise self.fail(
+                where,
+                f"holds {len(text) * 3 // 4 // size:,} values, expected {expected:,} "
+                f"(shape {tuple(shape)})",
+            )
+        try:
+            raw = base64.b64decode(text.encode("ascii"), validate=True)
+        except (UnicodeEncodeError, binascii.Error) as exc:
+            raise self.fail(where, f"is not valid base64 ({exc})") from exc
+        if len(raw) != expected * size:
+            raise self.fail(
+                where,
+                f"holds {len(raw) // size:,} values, expected {expected:,} (shape {tuple(shape)})",
+            )
+        a = np.frombuffer(raw, dtype=dtype).reshape(shape)
+        return a
+
+    def finite(self, a: np.ndarray, where: str) -> np.ndarray:
+        if not np.all(np.isfinite(a)):
+            raise self.fail(where, "must be finite (it holds NaN or infinity)")
+        return a
+
+    def number(self, value: Json, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, f"must be a number, got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise self.fail(where, f"must be a finite, positive number, got {value!r}")
+        return float(value)
+
+    def layers(
+        self, value: Json, where: str, n_in: int | None, n_out: int | None
+    ) -> list[JsonObject]:
+        """A chain of Dense layers, each decoded; sizes chained from ``n_in`` to ``n_out``."""
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "must be a list of at least one layer")
+        expected_in = n_in
+        for i, item in enumerate(value):
+            at = f"{where}[{i}]"
+            layer = self.obj(item, at)
+            shape = self.get(layer, "shape", at)
+            if (
+                not isinstance(shape, list)
+                or len(shape) != 2
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+            ):
+                raise self.fail(f"{at}.shape", f"must be two positive whole numbers, got {shape!r}")
+            if expected_in is not None and shape[0] != expected_in:
+                source = "the previous layer gives" if i else "its input has"
+                raise self.fail(at, f"takes {shape[0]} numbers, but {source} {expected_in}")
+            activation = self.get(layer, "activation", at)
+            if activation not in ACTIVATIONS:
+                raise self.fail(
+                    at, f"has unknown activation {activation!r}, not one of {ACTIVATIONS}"
+                )
+            kernel = self.array(self.get(layer, "kernel", at), "<f2", shape, f"{at}.kernel")
+            bias = self.array(self.get(layer, "bias", at), "<f2", (shape[1],), f"{at}.bias")
+            layer["kernel"] = self.finite(kernel.astype(np.float32), f"{at}.kernel")
+            layer["bias"] = self.finite(bias.astype(np.float32), f"{at}.bias")
+            expected_in = shape[1]
+        if n_out is not None and expected_in != n_out:
+            raise self.fail(
+                f"{where}[{len(value) - 1}]", f"gives {expected_in} numbers, expected {n_out}"
+            )
+        return value
+
+
 def load(path: str | os.PathLike[str]) -> JsonObject:
-    """A widget file with its arrays decoded (weights as float32 from float16)."""
+    """A widget file with its arrays decoded (weights as float32 from float16).
+
+    Everything the page relies on is checked, and anything else is a :class:`WidgetError`
+    naming the file and the field: the keys and their types, base64 sizes against the
+    declared shapes, finite weights, points and errors, layer sizes that chain (2 to 784
+    numbers in a latent explorer's decoders; 784 to a code to 784 in a drawing pad),
+    positive extents and errors sorted as the page's ranking expects.
+    """
     doc = read_document(path)
-    if doc.get("format") != FORMAT:
-        raise WidgetError(f"{path}: format {doc.get('format')!r}, expected {FORMAT}")
-    if doc.get("kind") == "latent explorer":
-        n = doc["n_points"]
-        doc["labels"] = _unb64(doc["labels"], "u1", (n,))
-        for panel in doc["panels"].values():
-            panel["points"] = _unb64(panel["points"], "<f2", (n, 2)).astype(np.float32)
-            _decode_layers(panel["layers"], path)
-    elif doc.get("kind") == "drawing pad":
-        doc["errors"] = _unb64(doc["errors"], "<f4", (doc["n_errors"],))
-        _decode_layers(doc["encoder"], path)
-        _decode_layers(doc["decoder"], path)
+    check = _Checker(path)
+    version = doc.get("format")
+    if isinstance(version, bool) or version != FORMAT:
+        raise WidgetError(f"{path}: format {version!r}, expected {FORMAT}")
+    kind = doc.get("kind")
+    if not isinstance(check.get(doc, "code_sha256", ""), str):
+        raise check.fail("code_sha256", "must be text")
+    if kind == "latent explorer":
+        n = check.count(doc, "n_points")
+        doc["labels"] = check.array(check.get(doc, "labels", ""), "u1", (n,), "labels")
+        panels = check.obj(check.get(doc, "panels", ""), "panels")
+        if not panels:
+            raise check.fail("panels", "must name at least one panel")
+        for title, value in panels.items():
+            where = f"panels[{title!r}]"
+            panel = check.obj(value, where)
+            points = check.array(
+                check.get(panel, "points", where), "<f2", (n, 2), f"{where}.points"
+            )
+            panel["points"] = check.finite(points.astype(np.float32), f"{where}.points")
+            panel["extent"] = check.number(check.get(panel, "extent", where), f"{where}.extent")
+            check.layers(check.get(panel, "layers", where), f"{where}.layers", 2, 784)
+    elif kind == "drawing pad":
+        n = check.count(doc, "n_errors")
+        if n == 0:
+            raise check.fail("n_errors", "must be at least 1")
+        errors = check.array(check.get(doc, "errors", ""), "<f4", (n,), "errors")
+        check.finite(errors, "errors")
+        if errors[0] < 0 or np.any(np.diff(errors) < 0):
+            raise check.fail("errors", "must be non-negative and sorted in increasing order")
+        doc["errors"] = errors
+        encoder = check.layers(check.get(doc, "encoder", ""), "encoder", 784, None)
+        code = int(encoder[-1]["shape"][1])
+        check.layers(check.get(doc, "decoder", ""), "decoder", code, 784)
     else:
-        raise WidgetError(f"{path}: unknown kind {doc.get('kind')!r}")
+        raise WidgetError(f"{path}: unknown kind {kind!r}")
     return doc
 
 

@@ -190,3 +190,36 @@ def test_replace_generated():
         manifest.replace_generated("no markers", "t", "new", where="README.md")
     with pytest.raises(ManifestError, match="exactly one pair"):
         manifest.replace_generated(text + text, "t", "new")
+
+
+# Issue 27, items 7 and 15: values that loaded (or raised Python's own errors) before.
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("reading_minutes: 30", "reading_minutes: -5"), r"02_b.ipynb: reading_minutes .*-5"),
+        (("reading_minutes: 30", "reading_minutes: 0"), r"02_b.ipynb: reading_minutes .*0"),
+        (("value: 0.1", "value: .nan"), r"01_a.ipynb: target on 'test_bce': value .*finite"),
+        (("value: 0.1", "value: .inf"), r"01_a.ipynb: target on 'test_bce': value .*finite"),
+        (("value: 0.1", "value: null"), r"01_a.ipynb: target on 'test_bce': value .*number"),
+        (("factor: 0.5", "factor: abc"), r"01_a.ipynb: target on 'test_bce': factor .*'abc'"),
+        (("factor: 0.5", "factor: null"), r"01_a.ipynb: target on 'test_bce': factor .*None"),
+        (("factor: 0.5", "factor: .nan"), r"target on 'test_bce': factor .*finite"),
+        (("offset: 0.01", "offset: abc"), r"target on 'test_bce': offset .*'abc'"),
+        (("ref: baseline_bce", "ref: 5"), r"01_a.ipynb: target on 'test_bce': ref .*5"),
+        (("ref: baseline_bce", "ref: null"), r"target on 'test_bce': ref .*None"),
+        (('record: test_bce, op: "<="', 'record: 7, op: "<="'), r"field 'record'"),
+        (("loss_key: test_bce", "loss_key: 5"), r"01_a.ipynb: .*loss_key.* 5"),
+        (("seconds_key: secs", "seconds_key: 5"), r"01_a.ipynb: .*seconds_key .*5"),
+        (("notebooks/02_b", "../../outside/02_b"), r"entry 2: file .*inside the repository"),
+        (("notebooks/02_b", "/etc/02_b"), r"entry 2: file .*inside the repository"),
+        (("notebooks/02_b.ipynb", "notebooks/02_b.txt"), r"entry 2: file .*\.ipynb"),
+    ],
+)
+def test_load_refuses_bad_values_naming_entry_and_field(tmp_path, edit, message):
+    with pytest.raises(ManifestError, match=message):
+        manifest.load(_root(tmp_path, GOOD.replace(*edit)))
+
+
+def test_the_book_manifest_loads():
+    chapters = manifest.load(Path(__file__).resolve().parents[1])
+    assert [c.number for c in chapters] == list(range(1, len(chapters) + 1))

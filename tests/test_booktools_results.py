@@ -10,7 +10,7 @@ import pytest
 from nbformat import v4
 
 from aebook.glue import GLUE_PREFIX
-from booktools import manifest
+from booktools import manifest, results
 from booktools.manifest import Measure
 from booktools.results import (
     Row,
@@ -307,3 +307,32 @@ def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_p
     assert not write(root, check=True, rows=ROWS_SMALL)
     assert write(root, rows=ROWS_SMALL)
     assert "## Seconds per epoch" in (root / "book" / "results.md").read_text(encoding="utf-8")
+
+
+# Issue 27, item 14: a record that is not a number, named with its chapter.
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("test_bce", "oops"), ("test_psnr", "high"), ("train_seconds", True), ("parameters", "n")],
+)
+def test_a_record_that_is_not_a_number_names_the_chapter_and_the_record(chapters, key, value):
+    records = {"test_bce": 0.0928, "test_psnr": 20.75, "parameters": 50992, "code_size": 32,
+               "train_seconds": 64.4, "linear_mse": 0.0169, "wall_time_s": 426.0}  # fmt: skip
+    records[key] = value
+    _write_chapter(chapters, "02_b", records)
+    with pytest.raises(ValueError, match=rf"02_b.ipynb: record '{key}' is {value!r}.*number"):
+        collect(chapters, ROWS_SMALL)
+
+
+def test_a_measure_that_is_not_a_number_names_the_chapter_and_the_record(chapters):
+    from booktools.manifest import Measure
+    from booktools.results import collect_measures
+
+    _write_chapter(chapters, "09_x", {"p10": "oops", "wall_time_s": 1.0})
+    measure = Measure("search", "codes", "precision@10", "p10", notebook="09_x")
+    with pytest.raises(ValueError, match=r"09_x.ipynb: record 'p10' is 'oops'.*number"):
+        collect_measures(chapters, [measure])
+    _write_chapter(chapters, "09_x", {"p10": float("nan"), "wall_time_s": 1.0})  # text 'nan'
+    with pytest.raises(ValueError, match=r"09_x.ipynb: record 'p10' is 'nan', not a number"):
+        collect_measures(chapters, [measure])
+    with pytest.raises(ValueError, match=r"09_x.ipynb: record 'p10' is inf.*finite"):
+        results._value({"p10": float("inf")}, "p10", "09_x.ipynb")  # JSON's Infinity

@@ -207,15 +207,10 @@ class SlowMathJaxHandler(QuietHandler):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    chromium = _chromium()
+def browser(bare_browser):
+    """Chromium for the site's pages, which need the local MathJax too."""
     _check_mathjax()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    return bare_browser
 
 
 def _open_tab(browser: Any, **options: Any) -> tuple[Any, Any]:
@@ -550,3 +545,252 @@ def test_a_missing_weights_file_shows_the_pages_own_words(site: Path, page: Any,
     assert "could not load ../_static/widgets/07_variational.js" in error
     text = page.locator(".aebook-latent-explorer").inner_text()
     assert text.startswith("The interactive figure could not load; Figure 7.4 above shows"), text
+
+
+# ------------------------------------------------- the widgets on hand-made files (issue 27)
+# These need Chromium only: the script and a weights file on a bare page, opened from disk.
+WIDGET_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="aebook-widgets.css"></head><body>
+<div class="{cls}" data-src="w/{name}.js" data-fallback="FALLBACK"></div>
+<script src="aebook-widgets.js"></script></body></html>"""
+#: The element and the name of the state (window.aebookWidgets[...]) of each kind.
+KINDS = {"latent explorer": ("aebook-latent-explorer", "latent"),
+         "drawing pad": ("aebook-drawing-pad", "drawing")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def bare_browser():
+    """Chromium, launched once per module (one Playwright at a time)."""
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _b64(values: Any, dtype: str) -> str:
+    import base64
+
+    import numpy as np
+
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode()
+
+
+def _dense(n_in: int, n_out: int, activation: str, seed: int) -> dict:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return {"shape": [n_in, n_out], "kernel": _b64(rng.normal(0, 0.3, (n_in, n_out)), "<f2"),
+            "bias": _b64(rng.normal(0, 0.1, n_out), "<f2"), "activation": activation}  # fmt: skip
+
+
+def _explorer_doc() -> dict:
+    import numpy as np
+
+    points = np.array([[0.0, 0.0], [1.0, -1.0], [-2.0, 2.0]])
+    panels = {
+        title: {"layers": [_dense(2, 8, "relu", seed), _dense(8, 784, "sigmoid", seed + 1)],
+                "points": _b64(points * extent / 3, "<f2"), "extent": extent}
+        for title, seed, extent in (("A", 0, 3.0), ("B", 2, 6.0))
+    }  # fmt: skip
+    return {"format": 1, "kind": "latent explorer", "code_sha256": "test", "n_points": 3,
+            "labels": _b64([1, 2, 3], "u1"), "panels": panels}  # fmt: skip
+
+
+def _pad_doc() -> dict:
+    import numpy as np
+
+    errors = np.sort(np.random.default_rng(5).uniform(0, 0.1, 50))
+    return {"format": 1, "kind": "drawing pad", "code_sha256": "test",
+            "encoder": [_dense(784, 6, "relu", 3)], "decoder": [_dense(6, 784, "sigmoid", 4)],
+            "n_errors": 50, "errors": _b64(errors, "<f4")}  # fmt: skip
+
+
+@pytest.fixture
+def widget_page(bare_browser, tmp_path):
+    """``open(doc)``: the widget for ``doc`` on a bare page, loaded; returns its state."""
+    context, tab = _open_tab(bare_browser, viewport={"width": 1280, "height": 900})
+    opened = []
+
+    def open_(doc: dict) -> dict:
+        cls, name = KINDS[doc["kind"]]
+        folder = tmp_path / f"page{len(opened)}"
+        (folder / "w").mkdir(parents=True)
+        for asset in ("aebook-widgets.js", "aebook-widgets.css"):
+            shutil.copy(ROOT / "_static" / asset, folder / asset)
+        (folder / "w" / f"{name}.js").write_text(widgets.script_text(name, doc), "utf-8")
+        (folder / "index.html").write_text(WIDGET_PAGE.format(cls=cls, name=name), "utf-8")
+        opened.append(folder / "w" / f"{name}.js")
+        tab.goto((folder / "index.html").as_uri(), wait_until="load", timeout=60_000)
+        tab.wait_for_function(
+            f"() => {{ const w = window.aebookWidgets && window.aebookWidgets.{name};"
+            " return !!(w && (w.ready || w.error)); }",
+            timeout=30_000,
+        )
+        return tab.evaluate(f"window.aebookWidgets.{name}")
+
+    open_.page = tab
+    open_.files = opened
+    yield open_
+    assert not tab.offline_router.refused
+    context.close()
+
+
+def test_the_widgets_build_from_good_hand_made_files(widget_page) -> None:
+    for doc in (_explorer_doc(), _pad_doc()):
+        state = widget_page(doc)
+        assert state["error"] is None and state["ready"] is True
+        assert widgets.load(widget_page.files[-1])  # and Python accepts them too
+
+
+def _nan_kernel(shape: tuple[int, int]) -> str:
+    import numpy as np
+
+    kernel = np.full(shape, 0.1)
+    kernel[0, 3] = np.nan
+    return _b64(kernel, "<f2")
+
+
+def _edit(doc: dict, path: str, value: Any) -> dict:
+    *parents, last = path.split("/")
+    node: Any = doc
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[int(last) if isinstance(node, list) else last] = value
+    return doc
+
+
+#: Files the page built and called "ready" with NaN outputs, or froze on (issue 27, item 17).
+BROKEN_FILES = {
+    "last layer 32 x 30,000,000": (
+        "latent explorer",
+        "panels/A/layers",
+        [_dense(2, 32, "relu", 0), {**_dense(32, 784, "sigmoid", 1), "shape": [32, 30_000_000]}],
+        "more than 4000000 weights",
+    ),
+    "last layer not 784": (
+        "latent explorer", "panels/B/layers/1", _dense(8, 10, "sigmoid", 1), "gives 10 numbers",
+    ),
+    "kernel shorter than declared": (
+        "latent explorer", "panels/A/layers/0/shape", [2, 9], "declared size",
+    ),
+    "n_points 30,000,000": ("latent explorer", "n_points", 30_000_000, "n_points"),
+    "NaN weight": (
+        "latent explorer", "panels/A/layers/0/kernel", _nan_kernel((2, 8)), "NaN",
+    ),
+    "NaN point": (
+        "latent explorer", "panels/B/points", _b64([[0, 0], [float("nan"), 1], [2, 2]], "<f2"),
+        "NaN",
+    ),
+    "extent zero": ("latent explorer", "panels/A/extent", 0, "extent"),
+    "pad: NaN weight": ("drawing pad", "decoder/0/kernel", _nan_kernel((6, 784)), "NaN"),
+    "pad: code sizes differ": ("drawing pad", "decoder/0", _dense(5, 784, "sigmoid", 4),
+                               "takes 5 numbers but receives 6"),
+    "pad: errors unsorted": ("drawing pad", "errors", _b64([0.3] + [0.1] * 49, "<f4"), "sorted"),
+    "pad: fewer errors than declared": ("drawing pad", "n_errors", 5000, "declared size"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BROKEN_FILES)
+def test_the_widgets_refuse_inconsistent_files_and_show_the_fallback(widget_page, case) -> None:
+    kind, path, value, message = BROKEN_FILES[case]
+    doc = _edit(_explorer_doc() if kind == "latent explorer" else _pad_doc(), path, value)
+    state = widget_page(doc)
+    assert state["ready"] is False
+    assert message in (state["error"] or ""), state["error"]
+    text = widget_page.page.locator(f".{KINDS[kind][0]}").inner_text()
+    assert text.startswith("FALLBACK ("), text
+    with pytest.raises(widgets.WidgetError):  # Python's reader refuses them too
+        widgets.load(widget_page.files[-1])
+
+
+def test_each_explorer_panel_keeps_its_own_keyboard_position(widget_page) -> None:
+    """Arrow keys move from where that panel was, not from the origin (issue 27, item 19)."""
+    import numpy as np
+
+    doc = widgets.load(_write_and_open(widget_page, _explorer_doc()))
+    page = widget_page.page
+
+    def press(title: str, key: str, times: int = 1) -> dict:
+        page.locator(f'canvas.aebook-plane[data-panel="{title}"]').focus()
+        for _ in range(times):
+            page.keyboard.press(key)
+        return page.evaluate("window.aebookWidgets.latent.last")
+
+    step_a, step_b = 3.0 / 30, 6.0 / 30
+    assert np.allclose(press("A", "ArrowRight", 3)["z"], [3 * step_a, 0])
+    assert np.allclose(press("B", "ArrowUp")["z"], [0, step_b])
+    last = press("A", "ArrowRight")
+    assert last["panel"] == "A" and np.allclose(last["z"], [4 * step_a, 0]), last["z"]
+    last = press("B", "ArrowLeft")
+    assert last["panel"] == "B" and np.allclose(last["z"], [-step_b, step_b]), last["z"]
+    expected = widgets.forward(doc["panels"]["B"]["layers"], np.array([last["z"]]))[0]
+    assert np.max(np.abs(np.array(last["output"]) - expected)) <= 1e-4
+
+
+def _write_and_open(widget_page, doc: dict) -> Path:
+    state = widget_page(doc)
+    assert state["ready"], state["error"]
+    return widget_page.files[-1]
+
+
+def test_the_drawing_pad_draws_by_keyboard(widget_page) -> None:
+    import numpy as np
+
+    doc = widgets.load(_write_and_open(widget_page, _pad_doc()))
+    page = widget_page.page
+    page.locator("canvas.aebook-pad").focus()
+    keys = ["Space", *["ArrowDown"] * 8, "Space", *["ArrowRight"] * 5, "Space",
+            *["ArrowUp"] * 4, "Escape"]  # fmt: skip
+    for key in keys:
+        page.keyboard.press(key)
+    state = _check_drawing(page, doc)  # code, reconstruction and error as NumPy's
+    ink = np.array(state["input"]).reshape(28, 28)
+    assert ink[14:23, 14].min() > 0.5, "the first stroke: down from the centre"
+    assert ink[18:23, 19].min() > 0.5, "the second stroke: up, five pixels to the right"
+    assert ink[:10].max() == 0 and ink[:, 23:].max() == 0 and ink[14, 19] < 0.1
+    assert ink[14:23, 17].max() < 0.1, "the pen was lifted between the strokes"
+    assert page.evaluate("window.aebookWidgets.drawing.pen") == {
+        "col": 19,
+        "row": 18,
+        "down": False,
+    }
+    assert page.locator(".aebook-cursor").is_visible()
+    page.keyboard.press("Delete")
+    assert sum(page.evaluate("window.aebookWidgets.drawing.input")) == 0
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "_static" / "widgets").glob("*.js")), ids=lambda p: p.name
+)
+def test_the_committed_weights_pass_the_pages_checks(widget_page, path: Path) -> None:
+    """The book's own files stay within the page's limits and build (without the site)."""
+    import numpy as np
+
+    state = widget_page(widgets.read_document(path))
+    assert state["ready"] is True and state["error"] is None, state["error"]
+    doc = widgets.load(path)
+    if doc["kind"] == "latent explorer":
+        last = state["last"]  # each panel shows the origin's image once built
+        expected = widgets.forward(doc["panels"][last["panel"]]["layers"], np.zeros((1, 2)))[0]
+        assert np.max(np.abs(np.array(last["output"]) - expected)) <= 1e-4
+    else:
+        expected = widgets.forward(
+            doc["decoder"], widgets.forward(doc["encoder"], np.zeros((1, 784)))
+        )
+        assert np.max(np.abs(np.array(state["output"]) - expected[0])) <= 1e-4
+
+
+def test_the_pointer_still_draws_and_explores_on_the_bare_page(widget_page) -> None:
+    """The pad's new wrapper and the panels' own positions leave the pointer paths as they were."""
+    doc = widgets.load(_write_and_open(widget_page, _explorer_doc()))
+    page = widget_page.page
+    for title in ("A", "B"):
+        box = page.locator(f'canvas.aebook-plane[data-panel="{title}"]').bounding_box()
+        page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.6 * box["height"])
+        _check_point(page, title, doc["panels"][title], box, 0.3, 0.6)
+    doc = widgets.load(_write_and_open(widget_page, _pad_doc()))
+    _draw_vertical_line(page, 0.2, 0.8)
+    _check_drawing(page, doc)

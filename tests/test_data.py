@@ -607,3 +607,135 @@ def test_load_splits_rejects_bad_sizes(tmp_path, tiny, kwargs, message):
     tiny.write(tmp_path)
     with pytest.raises(ValueError, match=message):
         aebook.load_splits(TINY_NAME, data_dir=tmp_path, **kwargs)
+
+
+# --------------------------------------------------------------------------- Keras's cache (issue 27, item 9)
+@pytest.fixture
+def keras_cache(monkeypatch, tmp_path):
+    """A fake Keras cache with a tiny Fashion-MNIST, read by Keras's own loader.
+
+    ``keras.datasets.fashion_mnist.load_data`` runs unchanged except for ``get_file``, which
+    (like Keras's, for this data set: no hash) returns the cached file when there is one, and
+    otherwise "downloads" the good file when ``online`` is set, or fails as offline Keras does.
+    """
+    import keras.src.datasets.fashion_mnist as keras_fashion
+
+    x_train = np.arange(3 * 28 * 28).reshape(3, 28, 28).astype(np.uint8)
+    y_train = np.array([1, 2, 3], np.uint8)
+    x_test, y_test = x_train[:2].copy(), y_train[:2].copy()
+    _pin(monkeypatch, "fashion_mnist", (x_train, y_train), (x_test, y_test))
+    spec = data.DATASETS["fashion_mnist"]
+    good = {
+        f.filename: gzip.compress(idx_bytes(a))
+        for f, a in zip(spec.files, (x_train, y_train, x_test, y_test), strict=True)
+    }
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    folder = tmp_path / "keras-home" / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for name, raw in good.items():
+        (folder / name).write_bytes(raw)
+    state = {"online": False, "downloads": []}
+
+    def get_file(fname, origin, cache_subdir):
+        path = tmp_path / "keras-home" / cache_subdir / fname  # cache_subdir: datasets/...
+        if not path.exists():
+            if not state["online"]:
+                raise Exception(f"URL fetch failure on {origin}: None -- network unreachable")
+            path.write_bytes(good[fname])
+            state["downloads"].append(fname)
+        return str(path)
+
+    monkeypatch.setattr(keras_fashion, "get_file", get_file)
+    state.update(folder=folder, good=good, x_train=x_train)
+    return state
+
+
+def test_keras_cache_fixture_loads_the_good_files(keras_cache):
+    (x_train, _), _ = data.load("fashion_mnist")
+    assert np.array_equal(x_train, keras_cache["x_train"])
+    assert keras_cache["downloads"] == []
+
+
+def test_a_truncated_file_in_keras_cache_is_removed_and_downloaded_again(keras_cache, capsys):
+    broken = keras_cache["folder"] / "train-images-idx3-ubyte.gz"
+    broken.write_bytes(keras_cache["good"][broken.name][:-20])  # an interrupted download
+    keras_cache["online"] = True
+    (x_train, _), _ = data.load("fashion_mnist")
+    assert np.array_equal(x_train, keras_cache["x_train"])
+    assert keras_cache["downloads"] == [broken.name]  # that file only, once
+    out = capsys.readouterr().out
+    assert str(broken) in out and "removed" in out
+
+
+def test_a_truncated_file_in_keras_cache_offline_names_the_file(keras_cache):
+    broken = keras_cache["folder"] / "t10k-labels-idx1-ubyte.gz"
+    broken.write_bytes(keras_cache["good"][broken.name][:10])
+    with pytest.raises(DataUnavailableError) as info:
+        data.load("fashion_mnist")
+    msg = str(info.value)
+    assert str(broken) in msg and "truncated or corrupted" in msg
+    assert "removed" in msg and not broken.exists()  # so connecting can now help
+    assert "AEBOOK_DATA" in msg
+    # the good files stay
+    assert sorted(p.name for p in keras_cache["folder"].iterdir()) == sorted(
+        set(keras_cache["good"]) - {broken.name}
+    )
+
+
+def test_a_wrong_file_in_keras_cache_is_removed_too(keras_cache, capsys):
+    # a complete gzip file holding other bytes: Keras reads it without complaint
+    wrong = keras_cache["folder"] / "train-labels-idx1-ubyte.gz"
+    wrong.write_bytes(gzip.compress(idx_bytes(np.array([9, 9, 9], np.uint8))))
+    keras_cache["online"] = True
+    (_, y_train), _ = data.load("fashion_mnist")
+    assert y_train.tolist() == [1, 2, 3]
+    assert keras_cache["downloads"] == [wrong.name]
+    assert str(wrong) in capsys.readouterr().out
+
+
+def test_keras_failing_with_a_good_cache_is_reported_as_before(keras_cache):
+    for path in keras_cache["folder"].iterdir():
+        path.unlink()  # nothing cached, offline: the download message
+    with pytest.raises(DataUnavailableError, match="connect to the internet"):
+        data.load("fashion_mnist")
+
+
+# Issue 27, item 18: a huge answer is refused while it streams, not after it is in memory.
+class _HugeResponse:
+    """An HTTP answer of ``size`` bytes that counts what is read and refuses read()-it-all."""
+
+    def __init__(self, size: int, length_header: bool = False):
+        self.size, self.sent = size, 0
+        self.headers = {"Content-Length": str(size)} if length_header else {}
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            raise AssertionError("the whole answer was read into memory at once")
+        n = min(n, self.size - self.sent)
+        self.sent += n
+        return b"\x1f" * n
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("length_header", [False, True], ids=["streamed", "Content-Length"])
+def test_download_mirror_caps_an_oversized_answer(tmp_path, tiny, monkeypatch, length_header):
+    responses = []
+
+    def urlopen(url, timeout):
+        responses.append(_HugeResponse(300_000_000, length_header))
+        return responses[-1]
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
+    root = tmp_path / "mirror"
+    with pytest.raises(DataUnavailableError, match="more than the .* bytes") as info:
+        data.download_mirror(root, mirrors={TINY_NAME: ("https://example.invalid/",)})
+    assert "https://example.invalid/train-images-idx3-ubyte.gz" in str(info.value)
+    expected = data._idx_size(tiny.spec.train_images.shape)
+    # stopped within a chunk past the cap (with the header: before reading anything)
+    assert responses[0].sent <= (0 if length_header else 2 * expected + data._CHUNK)
+    _assert_no_part_files(root)

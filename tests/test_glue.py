@@ -197,3 +197,27 @@ def test_record_refuses_an_integer_no_float_holds_exactly():
     with pytest.raises(ValueError, match="integer of 401 digits.*record a float instead"):
         record("huge", 10**400)
     record("largest_exact", 2**53)
+
+
+# Issue 27, item 16: records read_records cannot turn into a value.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1" * 5000, "5000-digit integer"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("(" * 5000 + ")" * 5000, "nested too deeply"),
+    ],
+    ids=["5000 digits", "deep JSON", "deep literal"],
+)
+def test_read_records_refuses_what_it_cannot_read_naming_notebook_and_record(
+    tmp_path, text, message
+):
+    nb = v4.new_notebook()
+    cell = v4.new_code_cell("aebook.record(...)")
+    cell.outputs = [_glue("fine", "0.5"), _glue("broken", text)]
+    nb.cells = [cell]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match=message) as info:
+        read_records(path)
+    assert str(path) in str(info.value) and "'broken'" in str(info.value)

@@ -320,3 +320,69 @@ def test_image_grid_signed_is_centred_per_image():
 def test_image_grid_signed_needs_a_diverging_map():
     with pytest.raises(ValueError, match="diverging"):
         image_grid(np.zeros((1, 28, 28)), signed=True)
+
+
+# --------------------------------------------------------------------------- pixel scale (issue 27)
+def _fig_count() -> int:
+    return len(plt.get_fignums())
+
+
+def _gray_calls():
+    """Each helper that draws gray images on a fixed scale, given one array to draw."""
+    return {
+        "compare_rows": lambda x: compare_rows({"noisy": x}, n=2),
+        "image_grid": lambda x: image_grid(x),
+        "examples_per_class": lambda x: examples_per_class(x, np.zeros(len(x), int), ["a"], 2),
+        "autoencoder_diagram": lambda x: autoencoder_diagram(x[0], np.ones(2), unit_images(1)[0]),
+    }
+
+
+@pytest.mark.parametrize("helper", _gray_calls())
+def test_float_pixels_in_0_255_are_refused_with_the_fix(helper):
+    x = unit_images(3) * 255  # float, not uint8: drawn on 0-1, every pixel would be white
+    before = _fig_count()
+    with pytest.raises(ValueError, match=r"0-255.*divide by 255") as caught:
+        _gray_calls()[helper](x)
+    assert "255" in str(caught.value) and ("noisy" in str(caught.value) or helper != "compare_rows")
+    assert _fig_count() == before
+
+
+@pytest.mark.parametrize("helper", _gray_calls())
+def test_negative_pixels_are_refused_with_the_fix(helper):
+    x = unit_images(3) - 0.5  # signed values: every negative would be drawn black
+    with pytest.raises(ValueError, match=r"negative") as caught:
+        _gray_calls()[helper](x)
+    fix = "signed=True" if helper == "image_grid" else "np.clip"
+    assert fix in str(caught.value)
+
+
+@pytest.mark.parametrize("helper", _gray_calls())
+def test_non_finite_pixels_are_refused(helper):
+    x = unit_images(3)
+    x[0, 3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        _gray_calls()[helper](x)
+
+
+def test_pixel_scale_accepts_what_the_chapters_pass():
+    # sigmoid outputs and clipped arrays in [0, 1], uint8 in 0-255, boolean masks
+    compare_rows({"a": unit_images(2), "b": np.clip(unit_images(2) * 2 - 0.5, 0, 1)}, n=2)
+    compare_rows({"u8": (unit_images(2) * 255).astype(np.uint8)}, n=2)
+    image_grid(unit_images(2) > 0.5)
+    image_grid(np.zeros((2, 28, 28)), cmap="viridis")  # autoscaled maps need no check
+    image_grid(unit_images(2) * 255 - 100, cmap="viridis")
+
+
+def test_image_grid_signed_empty_and_fractional_columns():
+    # issue 27, item 11: numpy's "zero-size array" and matplotlib's errors before
+    with pytest.raises(ValueError, match="at least one image"):
+        image_grid(np.zeros((0, 28, 28)), cmap="RdBu_r", signed=True)
+    with pytest.raises(TypeError, match=r"ncols must be a whole number, got 2\.5"):
+        image_grid(unit_images(3), ncols=2.5)
+    with pytest.raises(TypeError, match="n must be a whole number"):
+        compare_rows({"a": unit_images(3)}, n=2.5)
+    with pytest.raises(TypeError, match="per_class must be a whole number"):
+        examples_per_class(unit_images(4), np.zeros(4, int), ["a"], per_class=1.5)
+    with pytest.raises(TypeError, match="ncols must be a whole number"):
+        image_grid(unit_images(3), ncols=True)
+    assert len(image_grid(unit_images(3), ncols=np.int64(2)).axes) == 4

@@ -192,3 +192,233 @@ def test_an_export_name_cannot_leave_the_staging_folder(tmp_path, monkeypatch):
             rng.integers(0, 10, size=5), {"A": 3.0},
         )  # fmt: skip
     assert not list(tmp_path.rglob("*.json"))
+
+
+# --------------------------------------------------------------------------- issue 27, item 4
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"extents": {"A": float("nan"), "B": 12.0}}, r"extents\['A'\].*finite"),
+        ({"extents": {"A": float("inf"), "B": 12.0}}, r"extents\['A'\].*finite"),
+        ({"extents": {"A": -3.0, "B": 12.0}}, r"extents\['A'\].*positive"),
+        ({"extents": {"A": 0.0, "B": 12.0}}, r"extents\['A'\].*positive"),
+        ({"extents": {"A": "3", "B": 12.0}}, r"extents\['A'\].*number"),
+    ],
+)
+def test_export_refuses_a_bad_extent(tmp_path, monkeypatch, overrides, message):
+    with pytest.raises(widgets.WidgetError, match=message):
+        _export(tmp_path, monkeypatch, **overrides)
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_export_refuses_points_float16_cannot_hold(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(50, 2))
+    big[7] = [1e6, 0.0]  # float16 tops out at 65504: this would become inf
+    with pytest.raises(widgets.WidgetError, match=r"points\['B'\].*float16"):
+        _export(tmp_path, monkeypatch, points={"A": rng.normal(size=(50, 2)), "B": big})
+    big[7] = [np.nan, 0.0]
+    with pytest.raises(widgets.WidgetError, match=r"points\['B'\].*finite"):
+        _export(tmp_path, monkeypatch, points={"A": rng.normal(size=(50, 2)), "B": big})
+    assert not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.r_[np.zeros(49, int), 300],  # would wrap to 44 in uint8
+        np.r_[np.zeros(49, int), -1],  # would wrap to 255
+        np.r_[np.zeros(49), 2.5],  # would be truncated to 2
+    ],
+    ids=["300", "-1", "2.5"],
+)
+def test_export_refuses_labels_a_byte_cannot_hold(tmp_path, monkeypatch, labels):
+    with pytest.raises(widgets.WidgetError, match=r"labels.*0 to 255"):
+        _export(tmp_path, monkeypatch, labels=labels)
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_export_writes_strict_json(tmp_path, monkeypatch):
+    """No bare NaN or Infinity reaches the file, whatever slips past the checks."""
+    monkeypatch.setenv(widgets.CODE_ENV, "abc123")
+    with pytest.raises(widgets.WidgetError, match="NaN or infinite"):
+        widgets._write(tmp_path, "w", {"extent": float("nan")})
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(widgets.WidgetError, match="NaN or infinite"):
+        site_widgets.script_text("w", {"extent": float("inf")})
+
+
+# --------------------------------------------------------------------------- issue 27, items 5, 13
+def _layer(n_in: int, n_out: int, activation: str = "relu", fill: float = 0.5) -> dict:
+    return {
+        "shape": [n_in, n_out],
+        "kernel": widgets._b64(np.full((n_in, n_out), fill), "<f2"),
+        "bias": widgets._b64(np.zeros(n_out), "<f2"),
+        "activation": activation,
+    }
+
+
+def _pad_doc() -> dict:
+    return {
+        "format": widgets.FORMAT,
+        "kind": "drawing pad",
+        "code_sha256": "abc",
+        "encoder": [_layer(784, 4)],
+        "decoder": [_layer(4, 784, "sigmoid")],
+        "n_errors": 3,
+        "errors": widgets._b64(np.array([0.01, 0.02, 0.03]), "<f4"),
+    }
+
+
+def _explorer_doc() -> dict:
+    return {
+        "format": widgets.FORMAT,
+        "kind": "latent explorer",
+        "code_sha256": "abc",
+        "n_points": 3,
+        "labels": widgets._b64(np.array([0, 1, 2]), "u1"),
+        "panels": {
+            "A": {
+                "layers": [_layer(2, 8), _layer(8, 784, "sigmoid")],
+                "points": widgets._b64(np.zeros((3, 2)), "<f2"),
+                "extent": 3.0,
+            }
+        },
+    }
+
+
+def _write_doc(tmp_path, doc) -> Path:
+    path = tmp_path / "w.js"
+    text = f"{site_widgets._HEADER}\n{site_widgets._ASSIGN.format(name='w')}\n"
+    path.write_text(text + json.dumps(doc) + ";\n", encoding="utf-8")
+    return path
+
+
+def test_the_hand_built_documents_load(tmp_path):
+    pad = site_widgets.load(_write_doc(tmp_path, _pad_doc()))
+    assert pad["decoder"][0]["kernel"].shape == (4, 784)
+    explorer = site_widgets.load(_write_doc(tmp_path, _explorer_doc()))
+    assert explorer["panels"]["A"]["points"].shape == (3, 2)
+
+
+def _nan_f2(shape) -> str:
+    a = np.full(shape, 0.5)
+    a.flat[0] = np.nan
+    return widgets._b64(a, "<f2")
+
+
+def _set(doc: dict, path: str, value) -> dict:
+    *parents, last = path.split("/")
+    node = doc
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is _DELETE:
+        del node[last]
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return doc
+
+
+_DELETE = object()
+
+PAD_BREAKAGES = {
+    # item 5: values the page would run with and give wrong results
+    "NaN weight": ("decoder/0/kernel", _nan_f2((4, 784)), r"decoder\[0\]\.kernel.*finite"),
+    "infinite bias": (
+        "encoder/0/bias",
+        widgets._b64(np.array([np.inf, 0, 0, 0]), "<f2"),
+        r"encoder\[0\]\.bias.*finite",
+    ),
+    "NaN error": (
+        "errors",
+        widgets._b64(np.array([0.01, np.nan, 0.03]), "<f4"),
+        r"errors.*finite",
+    ),
+    "unsorted errors": (
+        "errors",
+        widgets._b64(np.array([0.03, 0.01, 0.02]), "<f4"),
+        r"errors.*sorted",
+    ),
+    "sizes do not chain": ("decoder/0", _layer(5, 784, "sigmoid"), r"decoder\[0\].*5.*4"),
+    "empty encoder": ("encoder", [], r"encoder.*at least one layer"),
+    # item 13: malformed files that raised Python's own errors
+    "missing key": ("n_errors", _DELETE, r"n_errors.*missing"),
+    "integer kernel": ("encoder/0/kernel", 5, r"encoder\[0\]\.kernel.*base64 text"),
+    "non-ASCII kernel": (  # the right length, one character not ASCII
+        "encoder/0/kernel",
+        "é" + _layer(784, 4)["kernel"][1:],
+        r"encoder\[0\]\.kernel.*not valid base64",
+    ),
+    "bad padding": ("encoder/0/bias", "AAAAAAAAAA=A", r"encoder\[0\]\.bias.*not valid base64"),
+    "short kernel": ("encoder/0/kernel", "AAAA", r"encoder\[0\]\.kernel.*expected 3,136"),
+    "string shape": ("encoder/0/shape", "784x4", r"encoder\[0\]\.shape.*two positive"),
+    "negative shape": ("encoder/0/shape", [-784, -4], r"encoder\[0\]\.shape.*two positive"),
+    "boolean count": ("n_errors", True, r"n_errors.*whole number"),
+    "layer not an object": ("decoder/0", "dense", r"decoder\[0\].*object"),
+    "unknown activation": ("decoder/0/activation", "tanh", r"decoder\[0\].*activation 'tanh'"),
+}
+
+
+@pytest.mark.parametrize("breakage", PAD_BREAKAGES)
+def test_load_refuses_a_broken_drawing_pad_naming_the_field(tmp_path, breakage):
+    field, value, message = PAD_BREAKAGES[breakage]
+    path = _write_doc(tmp_path, _set(_pad_doc(), field, value))
+    with pytest.raises(widgets.WidgetError, match=message) as caught:
+        site_widgets.load(path)
+    assert str(path) in str(caught.value)
+
+
+EXPLORER_BREAKAGES = {
+    "negative extent": ("panels/A/extent", -3.0, r"panels\['A'\]\.extent.*positive"),
+    "string extent": ("panels/A/extent", "3", r"panels\['A'\]\.extent.*number"),
+    "NaN point": ("panels/A/points", _nan_f2((3, 2)), r"panels\['A'\]\.points.*finite"),
+    "empty layers": ("panels/A/layers", [], r"panels\['A'\]\.layers.*at least one layer"),
+    "wrong input size": (
+        "panels/A/layers/0",
+        _layer(3, 8),
+        r"panels\['A'\]\.layers\[0\].*takes 3.*2",
+    ),
+    "wrong output size": (
+        "panels/A/layers/1",
+        _layer(8, 10, "sigmoid"),
+        r"panels\['A'\]\.layers\[1\].*gives 10.*784",
+    ),
+    "panels a list": ("panels", [], r"panels.*object"),
+    "negative count": ("n_points", -3, r"n_points.*whole number"),
+    "huge count": ("n_points", 30_000_000, r"labels.*30000000"),
+}
+
+
+@pytest.mark.parametrize("breakage", EXPLORER_BREAKAGES)
+def test_load_refuses_a_broken_latent_explorer_naming_the_field(tmp_path, breakage):
+    field, value, message = EXPLORER_BREAKAGES[breakage]
+    path = _write_doc(tmp_path, _set(_explorer_doc(), field, value))
+    with pytest.raises(widgets.WidgetError, match=message):
+        site_widgets.load(path)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("[1, 2]", "not a JSON object"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ('{"format": NaN}', "NaN"),
+        ('{"format": true, "kind": "drawing pad"}', "format"),
+    ],
+    ids=["list", "deep", "NaN", "format true"],
+)
+def test_load_refuses_malformed_documents(tmp_path, payload, message):
+    path = tmp_path / "w.js"
+    text = f"{site_widgets._HEADER}\n{site_widgets._ASSIGN.format(name='w')}\n{payload};\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(widgets.WidgetError, match=message):
+        site_widgets.load(path)
+
+
+def test_load_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "w.js"
+    path.write_bytes(b"\xff\xfe not text")
+    with pytest.raises(widgets.WidgetError, match="UTF-8"):
+        site_widgets.load(path)
