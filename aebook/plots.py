@@ -322,7 +322,7 @@ def autoencoder_diagram(
     ax.axvline(0, color="0.3", linewidth=0.6)
     ax.set_ylim(code.size - 0.5, -0.5)
     _hide_ticks(ax)
-    ax.set_xlabel(f"code $h = f(x)$\n{code.size} numbers\n(blue ≥ 0, red < 0)")
+    ax.set_xlabel(f"code $h = f(x)$\n{code.size} numbers")
     canvas = fig.add_axes((0, 0, 1, 1), zorder=-1)
     canvas.set_xlim(0, 1)
     canvas.set_ylim(0, 1)
