@@ -317,7 +317,7 @@ def autoencoder_diagram(
         _hide_ticks(ax)
         ax.set_xlabel(label)
     ax = fig.add_axes((0.455, 0.26, 0.09, 0.6))
-    colours = np.where(code >= 0, "#1f77b4", "#d62728")
+    colours = np.where(code >= 0, "#0072B2", "#D55E00")  # Okabe-Ito blue, vermillion
     ax.barh(np.arange(code.size), code, color=colours, height=0.8)
     ax.axvline(0, color="0.3", linewidth=0.6)
     ax.set_ylim(code.size - 0.5, -0.5)
