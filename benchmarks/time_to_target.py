@@ -142,11 +142,13 @@ TASKS = [
     ),
     Task(
         "ch5", 5, "05_convolutional.ipynb", "a convolutional 128-number code",
-        ("build_conv", "build_modern", "MAX_EPOCHS", "BATCH_SIZE", "STEPS_PER_EPOCH",
-         "COMPARE_EPOCHS", "adam"),
-        "images", "validation BCE", 0.094, 50, "COMPARE_EPOCHS",
+        ("build_conv", "build_modern", "EPOCHS", "BATCH_SIZE", "PEAK"),
+        "images", "validation BCE", 0.094, 50, "EPOCHS",
         Recipe("build_conv()", ADAM_DEFAULT, "128", "max-pooling (Keras blog)"),
-        Recipe("build_modern()", "adam(COMPARE_EPOCHS)", "BATCH_SIZE", "strided"),
+        Recipe("build_modern()",
+               "keras.optimizers.Adam(learning_rate=aebook.warmup_cosine("
+               "EPOCHS, -(-len(x_train) // BATCH_SIZE), peak=PEAK))",
+               "BATCH_SIZE", "strided"),
     ),
     Task(
         "ch6", 6, "06_denoising.ipynb", "denoising digits (noise 0.5)",
