@@ -106,8 +106,12 @@ class Task:
         return definitions(NOTEBOOKS / self.notebook, self.names)
 
     def steps_per_execution(self) -> int:
-        """The chapter's ``steps_per_execution``: one value throughout the notebook."""
+        """The chapter's ``steps_per_execution``: one value throughout the notebook (or in
+        ``aebook.train``, for a chapter that trains with it)."""
         text = (NOTEBOOKS / self.notebook).read_text(encoding="utf-8")
+        if "aebook.train(" in text and "steps_per_execution=" not in text:
+            # the chapter trains with the library's aebook.train: its value is the library's
+            text = (ROOT / "aebook" / "training.py").read_text(encoding="utf-8")
         values = set(re.findall(r"steps_per_execution=(\d+)", text))
         if len(values) != 1:
             raise ValueError(
