@@ -18,7 +18,7 @@ fails when the chapter's recipe changes and the results were not re-made.
 
 Reported per pair: each seed's test BCE (and validation BCE, and seconds) for both models,
 their means and standard deviations over seeds, and the mean paired difference with its
-standard error. Seed 0 is the chapter's own run. This is a benchmark, not a test (about
+standard error. This is a benchmark, not a test (about
 nine minutes on 2 cores); CI never runs it. From the repository's root::
 
     AEBOOK_DATA=/path/to/data python benchmarks/ch5_seeds.py [--seeds 0,1,2]
