@@ -217,6 +217,7 @@ def render_markdown(table: Sequence[Mapping[str, Json]]) -> str:
 #: The benchmarks' outputs, which the results page shows when they exist.
 TIME_TO_TARGET = Path("benchmarks") / "results" / "time_to_target.json"
 CPU_RECIPE = Path("benchmarks") / "results" / "cpu_recipe.json"
+CH5_SEEDS = Path("benchmarks") / "results" / "ch5_seeds.json"
 
 
 def _seed_cell(run: Mapping[str, Json]) -> str:
@@ -327,6 +328,34 @@ def render_cpu_recipe(report: Mapping[str, Json]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_seed_pairs(report: Mapping[str, Json]) -> str:
+    """The results page's section on chapter 5's seed spread, from ``benchmarks/ch5_seeds.py``."""
+    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    seeds = report["seeds"]
+    lines = [
+        "## Chapter 5's comparisons over seeds",
+        "",
+        "Test BCE per pixel of chapter 5's two pairs of networks, each pair trained from the",
+        f"same seeds ({', '.join(str(s) for s in seeds)}) with the chapter's own code and",
+        f"recipe ({report['epochs']} epochs, complete schedule), by",
+        f"`benchmarks/ch5_seeds.py` on {report['machine']} ({versions}). SD: the standard",
+        "deviation over seeds; the paired difference is the first model's BCE minus the",
+        "second's, seed by seed, with its mean and standard error (SE).",
+        "",
+        "| model | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± SD | paired "
+        "difference ± SE |",
+        "| --- | " + " | ".join("---:" for _ in seeds) + " | ---: | ---: |",
+    ]
+    for pair in report["pairs"]:
+        diff = f"{pair['diff_mean']:.4f} ± {pair['diff_se']:.4f}"
+        for arm in ("a", "b"):
+            cells = [f"{run[f'{arm}_test']:.4f}" for run in pair["runs"]]
+            spread = f"{pair[f'{arm}_mean']:.4f} ± {pair[f'{arm}_sd']:.4f}"
+            last = diff if arm == "a" else ""
+            lines.append(f"| {pair[arm]} | " + " | ".join(cells) + f" | {spread} | {last} |")
+    return "\n".join(lines) + "\n"
+
+
 def _in_chart(row: Row) -> bool:
     """The chart shows MNIST reconstructions scored by BCE, and their reference lines."""
     return row.data == "MNIST" and row.loss == "bce" and row.task == "reconstruction"
@@ -410,7 +439,12 @@ def write(
     measures = [m for c in chapters for m in c.measures] if chapters is not None else []
     if measures:
         page += "\n" + render_measures(collect_measures(base / "notebooks", measures))
-    for path, render in ((TIME_TO_TARGET, render_time_to_target), (CPU_RECIPE, render_cpu_recipe)):
+    renderers = (
+        (TIME_TO_TARGET, render_time_to_target),
+        (CPU_RECIPE, render_cpu_recipe),
+        (CH5_SEEDS, render_seed_pairs),
+    )
+    for path, render in renderers:
         if (base / path).is_file():
             page += "\n" + render(json.loads((base / path).read_text(encoding="utf-8")))
     wanted = {

@@ -152,3 +152,37 @@ def test_a_scaled_batch_keeps_the_schedule_in_epochs(bench):
     steps = -(-len(x) // new_batch)
     assert config["warmup_steps"] == steps  # still one epoch
     assert config["warmup_steps"] + config["decay_steps"] == space["EPOCHS"] * steps
+
+
+def _ch5_seeds():
+    spec = importlib.util.spec_from_file_location("ch5_seeds", ROOT / "benchmarks" / "ch5_seeds.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # light: TensorFlow is imported only by main()
+    return module
+
+
+def test_ch5_seed_results_are_fresh_and_carry_the_chapters_claims():
+    """benchmarks/results/ch5_seeds.json was made with chapter 5's current code, from three
+    seeds or more, and supports what the chapter says of it: in each pair the second model's
+    test BCE is lower, by more than two standard errors of the paired difference and more
+    than three times either model's standard deviation over seeds."""
+    import json
+
+    ch5 = _ch5_seeds()
+    report = json.loads((ROOT / "benchmarks" / "results" / "ch5_seeds.json").read_text())
+    assert report["fingerprint"] == ch5.code_fingerprint(), (
+        "chapter 5's models or recipe changed since benchmarks/results/ch5_seeds.json was "
+        "made: run `python benchmarks/ch5_seeds.py`"
+    )
+    assert len(report["seeds"]) >= 3
+    for pair in report["pairs"]:
+        assert pair["diff_mean"] > 2 * pair["diff_se"], pair["a"]
+        assert pair["diff_mean"] > 3 * max(pair["a_sd"], pair["b_sd"]), pair["a"]
+
+
+def test_ch5_seed_summary():
+    ch5 = _ch5_seeds()
+    runs = [{"a_test": 0.10, "b_test": 0.09}, {"a_test": 0.12, "b_test": 0.10}]
+    s = ch5.summarise(runs)
+    assert s["a_mean"] == pytest.approx(0.11) and s["b_mean"] == pytest.approx(0.095)
+    assert s["diff_mean"] == pytest.approx(0.015) and s["diff_se"] == pytest.approx(0.005)

@@ -287,6 +287,30 @@ def test_cpu_recipe_table() -> None:
     assert "| dense (ch. 2) | 256 | 1.24 (10.6×) | 0.71 (6.0×) |" in text
 
 
+SEED_REPORT = {
+    "machine": "x86_64, 2 CPU cores",
+    "versions": {"keras": "3"},
+    "epochs": 5,
+    "seeds": [0, 1],
+    "pairs": [
+        {
+            "a": "blog", "b": "strided", "a_mean": 0.1, "a_sd": 0.002, "b_mean": 0.09,
+            "b_sd": 0.001, "diff_mean": 0.01, "diff_se": 0.0005,
+            "runs": [{"a_test": 0.099, "b_test": 0.089}, {"a_test": 0.101, "b_test": 0.091}],
+        }
+    ],
+}  # fmt: skip
+
+
+def test_seed_pairs_table() -> None:
+    from booktools.results import render_seed_pairs
+
+    text = render_seed_pairs(SEED_REPORT)
+    assert "| model | seed 0 | seed 1 | mean ± SD | paired difference ± SE |" in text
+    assert "| blog | 0.0990 | 0.1010 | 0.1000 ± 0.0020 | 0.0100 ± 0.0005 |" in text
+    assert "| strided | 0.0890 | 0.0910 | 0.0900 ± 0.0010 |  |" in text
+
+
 def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_path) -> None:
     root = tmp_path / "repo"
     (root / "book").mkdir(parents=True)
