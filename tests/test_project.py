@@ -155,3 +155,29 @@ def test_make_test_nbval_0_collects_no_notebook() -> None:
     assert "tests collected" in collected, collected[-2000:]
     assert ".ipynb::" not in collected
     assert ".ipynb::" in _collected()  # make test without NBVAL=0 runs them
+
+
+def _bib_keys(text: str) -> list[str]:
+    """The entry keys of a BibTeX file, parsed the way the site's build parses it."""
+    from pybtex.database import parse_string
+
+    return list(parse_string(text, "bibtex").entries)
+
+
+def test_the_bibliography_parses_and_holds_every_cited_key() -> None:
+    text = (ROOT / "references.bib").read_text(encoding="utf-8")
+    keys = set(_bib_keys(text))  # a missing brace fails here, not in the site build
+    cited = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for group in re.findall(r"\{cite\}`([^`]+)`", path.read_text(encoding="utf-8")):
+            cited.update(k.strip() for k in group.split(","))
+    assert cited, "no {cite} found in the notebooks"
+    assert not cited - keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+
+
+def test_a_missing_brace_in_the_bibliography_is_caught() -> None:
+    from pybtex.scanner import PybtexSyntaxError
+
+    broken = "@misc{a,\n  title = {A},\n  year = {2000}\n\n@misc{b,\n  title = {B}\n}\n"
+    with pytest.raises(PybtexSyntaxError):
+        _bib_keys(broken)
