@@ -9,8 +9,9 @@ Chapter 5 compares two pairs of networks trained with the same recipe for the sa
 
 A convolutional model costs tens of seconds per epoch on the book's 2-core CPU, too much to
 train six of them more than once inside the chapter. This script does it here: for each seed
-it builds both models of a pair from that seed (``keras.utils.set_random_seed``, as the
-chapter does before each model) and trains them with the chapter's recipe. Nothing is
+it builds both models of a pair from that seed (``keras.utils.set_random_seed`` before
+each model) and trains them with the chapter's recipe. The chapter itself seeds once, through
+``aebook.setup``, so its own run is none of these seeds' runs. Nothing is
 copied: the model builders and the recipe (``EPOCHS``, ``BATCH_SIZE``, ``PEAK``, trained with
 ``aebook.train``) are the chapter's own code, taken from its notebook by
 :mod:`booktools.chapter_code`, and the results store a fingerprint of that code, so a test
