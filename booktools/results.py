@@ -28,6 +28,7 @@ import matplotlib
 matplotlib.use("Agg")  # files, never a window: before pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
+from . import seedbench
 from .atomic import write_text
 from .jsontypes import Json, JsonObject
 from .manifest import (
@@ -217,7 +218,8 @@ def render_markdown(table: Sequence[Mapping[str, Json]]) -> str:
 #: The benchmarks' outputs, which the results page shows when they exist.
 TIME_TO_TARGET = Path("benchmarks") / "results" / "time_to_target.json"
 CPU_RECIPE = Path("benchmarks") / "results" / "cpu_recipe.json"
-CH5_SEEDS = Path("benchmarks") / "results" / "ch5_seeds.json"
+#: Paired-seed benchmarks (booktools.seedbench), one section each, in file-name order.
+SEED_REPORTS = "*_seeds.json"
 
 
 def _seed_cell(run: Mapping[str, Json]) -> str:
@@ -328,34 +330,6 @@ def render_cpu_recipe(report: Mapping[str, Json]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_seed_pairs(report: Mapping[str, Json]) -> str:
-    """The results page's section on chapter 5's seed spread, from ``benchmarks/ch5_seeds.py``."""
-    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
-    seeds = report["seeds"]
-    lines = [
-        "## Chapter 5's comparisons over seeds",
-        "",
-        "Test BCE per pixel of chapter 5's two pairs of networks, each pair trained from the",
-        f"same seeds ({', '.join(str(s) for s in seeds)}) with the chapter's own code and",
-        f"recipe ({report['epochs']} epochs, complete schedule), by",
-        f"`benchmarks/ch5_seeds.py` on {report['machine']} ({versions}). SD: the standard",
-        "deviation over seeds; the paired difference is the first model's BCE minus the",
-        "second's, seed by seed, with its mean and standard error (SE).",
-        "",
-        "| model | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± SD | paired "
-        "difference ± SE |",
-        "| --- | " + " | ".join("---:" for _ in seeds) + " | ---: | ---: |",
-    ]
-    for pair in report["pairs"]:
-        diff = f"{pair['diff_mean']:.4f} ± {pair['diff_se']:.4f}"
-        for arm in ("a", "b"):
-            cells = [f"{run[f'{arm}_test']:.4f}" for run in pair["runs"]]
-            spread = f"{pair[f'{arm}_mean']:.4f} ± {pair[f'{arm}_sd']:.4f}"
-            last = diff if arm == "a" else ""
-            lines.append(f"| {pair[arm]} | " + " | ".join(cells) + f" | {spread} | {last} |")
-    return "\n".join(lines) + "\n"
-
-
 def _in_chart(row: Row) -> bool:
     """The chart shows MNIST reconstructions scored by BCE, and their reference lines."""
     return row.data == "MNIST" and row.loss == "bce" and row.task == "reconstruction"
@@ -442,11 +416,18 @@ def write(
     renderers = (
         (TIME_TO_TARGET, render_time_to_target),
         (CPU_RECIPE, render_cpu_recipe),
-        (CH5_SEEDS, render_seed_pairs),
     )
     for path, render in renderers:
         if (base / path).is_file():
             page += "\n" + render(json.loads((base / path).read_text(encoding="utf-8")))
+    for path in sorted((base / TIME_TO_TARGET.parent).glob(SEED_REPORTS)):
+        try:
+            page += "\n" + seedbench.render(json.loads(path.read_text(encoding="utf-8")))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"{path}: not a report of booktools.seedbench ({error!r}); re-make it by "
+                "running its script in benchmarks/"
+            ) from error
     wanted = {
         base / "book" / "results.md": page,
         base / "book" / "results.svg": render_chart(table),

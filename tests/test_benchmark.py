@@ -154,35 +154,44 @@ def test_a_scaled_batch_keeps_the_schedule_in_epochs(bench):
     assert config["warmup_steps"] + config["decay_steps"] == space["EPOCHS"] * steps
 
 
-def _ch5_seeds():
-    spec = importlib.util.spec_from_file_location("ch5_seeds", ROOT / "benchmarks" / "ch5_seeds.py")
+SEED_SCRIPTS = sorted((ROOT / "benchmarks").glob("ch*_seeds.py"))
+
+
+def _script(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # light: TensorFlow is imported only by main()
+    spec.loader.exec_module(module)  # light: TensorFlow is imported only when it runs
     return module
 
 
-def test_ch5_seed_results_are_fresh_and_carry_the_chapters_claims():
-    """benchmarks/results/ch5_seeds.json was made with chapter 5's current code, from three
-    seeds or more, and supports what the chapter says of it: in each pair the second model's
-    test BCE is lower, by more than two standard errors of the paired difference and more
-    than three times either model's standard deviation over seeds."""
+def test_every_seed_benchmark_has_its_results() -> None:
+    assert SEED_SCRIPTS, "benchmarks/ holds no paired-seed benchmark"
+    made = {p.stem for p in (ROOT / "benchmarks" / "results").glob("*_seeds.json")}
+    assert made == {p.stem for p in SEED_SCRIPTS}, (
+        "a seed benchmark without results, or results without a script"
+    )
+
+
+@pytest.mark.parametrize("path", SEED_SCRIPTS, ids=lambda p: p.stem)
+def test_seed_results_are_fresh_and_carry_the_chapters_claims(path: Path) -> None:
+    """Each benchmark's results were made with its chapter's current code and arms, from three
+    seeds or more, and support every direction the chapter states of them (booktools.seedbench:
+    more than two standard errors of the paired difference; beyond three SDs where it says the
+    gap exceeds the spread between seeds)."""
     import json
 
-    ch5 = _ch5_seeds()
-    report = json.loads((ROOT / "benchmarks" / "results" / "ch5_seeds.json").read_text())
-    assert report["fingerprint"] == ch5.code_fingerprint(), (
-        "chapter 5's models or recipe changed since benchmarks/results/ch5_seeds.json was "
-        "made: run `python benchmarks/ch5_seeds.py`"
+    from booktools.seedbench import check_claims
+
+    bench = _script(path).BENCHMARK
+    report = json.loads(bench.out.read_text(encoding="utf-8"))
+    assert report["fingerprint"] == bench.fingerprint(), (
+        f"the chapter's code or the arms changed since {bench.out.name} was made: run "
+        f"`python {bench.script}`"
     )
     assert len(report["seeds"]) >= 3
-    for pair in report["pairs"]:
-        assert pair["diff_mean"] > 2 * pair["diff_se"], pair["a"]
-        assert pair["diff_mean"] > 3 * max(pair["a_sd"], pair["b_sd"]), pair["a"]
-
-
-def test_ch5_seed_summary():
-    ch5 = _ch5_seeds()
-    runs = [{"a_test": 0.10, "b_test": 0.09}, {"a_test": 0.12, "b_test": 0.10}]
-    s = ch5.summarise(runs)
-    assert s["a_mean"] == pytest.approx(0.11) and s["b_mean"] == pytest.approx(0.095)
-    assert s["diff_mean"] == pytest.approx(0.015) and s["diff_se"] == pytest.approx(0.005)
+    stated = [(p.a.label, p.b.label, p.metric, p.claim, p.beyond_spread) for p in bench.pairs]
+    stored = [
+        (p["a"], p["b"], p["metric"], p["claim"], p["beyond_spread"]) for p in report["pairs"]
+    ]
+    assert stored == stated, f"{bench.out.name} holds other pairs or claims than {bench.script}"
+    assert check_claims(report) == []

@@ -287,30 +287,6 @@ def test_cpu_recipe_table() -> None:
     assert "| dense (ch. 2) | 256 | 1.24 (10.6×) | 0.71 (6.0×) |" in text
 
 
-SEED_REPORT = {
-    "machine": "x86_64, 2 CPU cores",
-    "versions": {"keras": "3"},
-    "epochs": 5,
-    "seeds": [0, 1],
-    "pairs": [
-        {
-            "a": "blog", "b": "strided", "a_mean": 0.1, "a_sd": 0.002, "b_mean": 0.09,
-            "b_sd": 0.001, "diff_mean": 0.01, "diff_se": 0.0005,
-            "runs": [{"a_test": 0.099, "b_test": 0.089}, {"a_test": 0.101, "b_test": 0.091}],
-        }
-    ],
-}  # fmt: skip
-
-
-def test_seed_pairs_table() -> None:
-    from booktools.results import render_seed_pairs
-
-    text = render_seed_pairs(SEED_REPORT)
-    assert "| model | seed 0 | seed 1 | mean ± SD | paired difference ± SE |" in text
-    assert "| blog | 0.0990 | 0.1010 | 0.1000 ± 0.0020 | 0.0100 ± 0.0005 |" in text
-    assert "| strided | 0.0890 | 0.0910 | 0.0900 ± 0.0010 |  |" in text
-
-
 def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_path) -> None:
     root = tmp_path / "repo"
     (root / "book").mkdir(parents=True)
@@ -360,3 +336,14 @@ def test_a_measure_that_is_not_a_number_names_the_chapter_and_the_record(chapter
         collect_measures(chapters, [measure])
     with pytest.raises(ValueError, match=r"09_x.ipynb: record 'p10' is inf.*finite"):
         results._value({"p10": float("inf")}, "p10", "09_x.ipynb")  # JSON's Infinity
+
+
+def test_a_seed_report_the_page_cannot_read_is_named(chapters, tmp_path) -> None:
+    root = tmp_path / "repo"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").symlink_to(chapters, target_is_directory=True)
+    bad = root / "benchmarks" / "results" / "ch9_seeds.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(json.dumps({"title": "old format", "pairs": []}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"ch9_seeds.json: not a report of booktools.seedbench"):
+        write(root, rows=ROWS_SMALL)
