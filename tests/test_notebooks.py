@@ -278,3 +278,57 @@ def test_only_the_colab_cell_skips_nbval(path: Path) -> None:
         assert "NBVAL_SKIP" not in source and "NBVAL_IGNORE_OUTPUT" not in source, (
             f"{path.name}, cell {i}: an nbval skip comment"
         )
+
+
+#: The longest code cell a chapter may have without saying why (README, Writing a chapter).
+MAX_CELL_LINES = 25
+#: A longer cell carries a comment ``# one cell: <why, in a few words>``.
+WHY_LONG = re.compile(r"^\s*# one cell: (?P<why>.+)$", re.MULTILINE)
+
+
+def _long_cells(nb: dict) -> list[str]:
+    """Code cells over MAX_CELL_LINES lines without a ``# one cell:`` reason of 4+ words."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        lines = _source(cell).splitlines()
+        if cell["cell_type"] != "code" or len(lines) <= MAX_CELL_LINES:
+            continue
+        why = WHY_LONG.search(_source(cell))
+        if why is None or len(why["why"].split()) < 4:
+            found.append(f"cell {i} ({len(lines)} lines): {lines[0][:60]!r}")
+    return found
+
+
+#: Chapters whose split cells (issue 26) have not landed yet: their revisions split them, but
+#: re-executing them on this session's machine (two to three times slower than the one that
+#: made their stamps) would break the time budget. The set may only shrink: a listed chapter
+#: with no long cell fails below.
+SPLIT_PENDING = {
+    "02_undercomplete.ipynb", "03_sparse.ipynb", "04_deep.ipynb",
+    "06_denoising.ipynb", "07_variational.ipynb", "08_tsne.ipynb", "09_applications.ipynb",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NB_IDS)
+def test_code_cells_stay_short_or_say_why(path: Path) -> None:
+    long = _long_cells(_load(path))
+    if path.name in SPLIT_PENDING:
+        assert long, f"{path.name} has no long cell left: remove it from SPLIT_PENDING"
+        pytest.skip(f"{len(long)} long cells, split by its third edition (issue 26)")
+    assert not long, (
+        f"{path.name}: code cells over {MAX_CELL_LINES} lines; split them at compute / table / "
+        "record / assert, or say why they cannot be split in a `# one cell: ...` comment:\n"
+        + "\n".join(long)
+    )
+
+
+def test_the_long_cell_check_fails_and_accepts_a_reason() -> None:
+    body = "\n".join(f"x{i} = {i}" for i in range(MAX_CELL_LINES + 1))
+    cell = {"cell_type": "code", "source": body}
+    assert _long_cells({"cells": [cell]}) == ["cell 0 (26 lines): 'x0 = 0'"]
+    short = {"cell_type": "code", "source": "\n".join(body.splitlines()[:MAX_CELL_LINES])}
+    assert _long_cells({"cells": [short, {"cell_type": "markdown", "source": body}]}) == []
+    vague = {"cell_type": "code", "source": "# one cell: long\n" + body}
+    assert len(_long_cells({"cells": [vague]})) == 1
+    reason = "# one cell: a Keras model subclass keeps its methods together\n" + body
+    assert _long_cells({"cells": [{"cell_type": "code", "source": reason}]}) == []

@@ -15,16 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _chapter_2_training_cell() -> str:
-    """Chapter 2's code cell that defines its schedule, ``adam`` and ``train``, without the
-    lines after the definitions that train the chapter's model."""
-    nb = json.loads((ROOT / "notebooks" / "02_undercomplete.ipynb").read_text(encoding="utf-8"))
-    source = next(
-        "".join(c["source"])
-        for c in nb["cells"]
-        if c["cell_type"] == "code" and "def train(" in "".join(c["source"])
-    )
-    end = source.index("\n\n\n", source.index("def train("))
-    return source[:end]
+    """Chapter 2's definitions of its schedule, ``adam`` and ``train`` (and the constants
+    they use), without the lines that train the chapter's model."""
+    from booktools.chapter_code import definitions
+
+    names = ("EPOCHS", "BATCH_SIZE", "STEPS_PER_EPOCH", "warmup_cosine", "adam", "train")
+    return definitions(ROOT / "notebooks" / "02_undercomplete.ipynb", names)
 
 
 def _model(seed: int):
