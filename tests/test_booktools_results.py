@@ -287,13 +287,20 @@ def test_cpu_recipe_table() -> None:
     assert "| dense (ch. 2) | 256 | 1.24 (10.6×) | 0.71 (6.0×) |" in text
 
 
-def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_path) -> None:
+def _repo_with_benchmark(chapters: Path, tmp_path: Path, name: str, report: dict) -> Path:
+    """A repository of the test chapters with one benchmark report; the report's path."""
     root = tmp_path / "repo"
     (root / "book").mkdir(parents=True)
     (root / "notebooks").symlink_to(chapters, target_is_directory=True)
-    bench = root / "benchmarks" / "results" / "time_to_target.json"
+    bench = root / "benchmarks" / "results" / name
     bench.parent.mkdir(parents=True)
-    bench.write_text(json.dumps(REPORT), encoding="utf-8")
+    bench.write_text(json.dumps(report), encoding="utf-8")
+    return bench
+
+
+def test_results_page_shows_the_benchmark_and_goes_stale_with_it(chapters, tmp_path) -> None:
+    bench = _repo_with_benchmark(chapters, tmp_path, "time_to_target.json", REPORT)
+    root = tmp_path / "repo"
     assert write(root, rows=ROWS_SMALL)
     assert "## Time to target" in (root / "book" / "results.md").read_text(encoding="utf-8")
     changed = json.loads(json.dumps(REPORT))
@@ -339,11 +346,7 @@ def test_a_measure_that_is_not_a_number_names_the_chapter_and_the_record(chapter
 
 
 def test_a_seed_report_the_page_cannot_read_is_named(chapters, tmp_path) -> None:
-    root = tmp_path / "repo"
-    (root / "book").mkdir(parents=True)
-    (root / "notebooks").symlink_to(chapters, target_is_directory=True)
-    bad = root / "benchmarks" / "results" / "ch9_seeds.json"
-    bad.parent.mkdir(parents=True)
-    bad.write_text(json.dumps({"title": "old format", "pairs": []}), encoding="utf-8")
+    old_format = {"title": "old format", "pairs": []}
+    bench = _repo_with_benchmark(chapters, tmp_path, "ch9_seeds.json", old_format)
     with pytest.raises(ValueError, match=r"ch9_seeds.json: not a report of booktools.seedbench"):
-        write(root, rows=ROWS_SMALL)
+        write(bench.parents[2], rows=ROWS_SMALL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -199,7 +200,7 @@ def _prose() -> dict[str, str]:
     texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")}
     texts["README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        cells = __import__("json").loads(path.read_text(encoding="utf-8"))["cells"]
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         texts[path.name] = "\n".join(
             "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
         )
