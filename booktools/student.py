@@ -92,12 +92,11 @@ def _split_exercises(text: str) -> list[tuple[str | None, str]]:
 def _note(name: str) -> JsonObject:
     return _cell(
         "markdown",
-        "```{note}\n"
-        "**Student edition.** This is the chapter without the solutions to its exercises: "
+        # a plain quote: students read this in Colab or Jupyter, where MyST directives do not render
+        "> **Student edition.** This is the chapter without the solutions to its exercises: "
         "under each exercise is an empty cell for your answer. Run the chapter from the top "
         "first, so that the models and data the exercises use exist. The full chapter, "
-        f"with worked solutions, is `notebooks/{name}`.\n"
-        "```\n",
+        f"with worked solutions, is `notebooks/{name}`.\n",
     )
 
 
