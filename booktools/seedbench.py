@@ -205,7 +205,7 @@ def main(
     one: Callable[[Namespace, str, int], Mapping[str, float]],
     argv: Sequence[str] | None = None,
 ) -> int:
-    """Parse ``--seeds``, run, write ``bench.out`` atomically, and say whether claims hold."""
+    """Parse ``--seeds``, run, write ``bench.out`` atomically; 1 when a stated claim fails."""
     parser = argparse.ArgumentParser(description=bench.title)
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated (default 0,1,2)")
     args = parser.parse_args(argv)
@@ -216,9 +216,10 @@ def main(
     report = run(bench, prepare, one, seeds)
     write_text(bench.out, json.dumps(report, indent=1) + "\n")
     print(f"wrote {bench.out} ({report['wall_seconds']} s)")
-    for problem in check_claims(report):
+    problems = check_claims(report)
+    for problem in problems:
         print(f"CLAIM DOES NOT HOLD: {problem}")
-    return 0
+    return 1 if problems else 0  # the report is written either way, to be read
 
 
 def render(report: JsonObject) -> str:

@@ -108,6 +108,19 @@ def test_main_runs_the_chapters_code_pairs_by_seed_and_writes_the_page(
     assert "|  | better | 0.5000 | 0.5100 | 0.5200 | 0.5100 ± 0.0100 |  |" in page
 
 
+def test_main_fails_when_a_stated_claim_does_not_hold(tmp_path, monkeypatch, capsys) -> None:
+    fake = types.SimpleNamespace(utils=types.SimpleNamespace(set_random_seed=lambda s: None))
+    monkeypatch.setitem(sys.modules, "keras", fake)
+    bench = _bench(tmp_path)  # claims b lower; here b is higher from every seed
+
+    def one(space, expression, seed):
+        return {"m": (2.0 if expression == "g" else 1.0) + seed / 100}
+
+    assert seedbench.main(bench, dict, one, ["--seeds", "0,1,2"]) == 1
+    assert "CLAIM DOES NOT HOLD" in capsys.readouterr().out
+    assert bench.out.is_file(), "the report is written, to be read"
+
+
 def test_main_refuses_bad_seeds(tmp_path) -> None:
     bench = _bench(tmp_path)
     with pytest.raises(SystemExit):
