@@ -37,6 +37,7 @@ from nbclient import NotebookClient
 from aebook.profile import SMOKE_ENV, is_smoke
 from aebook.widgets import CODE_ENV, DIR_ENV
 
+from . import calibrate as calibration
 from . import manifest, widgets
 from .atomic import write_text
 from .repository import find_config, sync_bootstrap
@@ -73,6 +74,7 @@ def execute_notebook(
     smoke: bool = False,
     timeout: int = 3600,
     output: str | os.PathLike[str] | None = None,
+    calibrate: bool | None = None,
 ) -> float:
     """Execute ``path`` in a fresh kernel and stamp it; return the wall time in s.
 
@@ -81,6 +83,11 @@ def execute_notebook(
     run can never replace the committed notebook. The kernel runs in ``path``'s folder either
     way. Raises ``nbclient.exceptions.CellExecutionError`` if any cell fails; no file is
     then written.
+
+    ``calibrate`` (default: for a full run written back to ``path``) times
+    :mod:`booktools.calibrate`'s workload before and after the notebook, outside the
+    notebook's wall time, and stamps it, so the budget test can convert the run time to the
+    reference machine.
     """
     path = Path(path)
     target = Path(output) if output is not None else (smoke_output(path) if smoke else path)
@@ -89,6 +96,8 @@ def execute_notebook(
             f"a smoke-profile run must not overwrite {path}: its outputs would replace the "
             f"committed full-profile ones. Write it elsewhere (default {smoke_output(path)})"
         )
+    if calibrate is None:
+        calibrate = not smoke and target.resolve() == path.resolve()
     nb = nbformat.read(path, as_version=4)
     config = find_config(path.resolve().parent)
     if config is not None:
@@ -118,6 +127,7 @@ def execute_notebook(
     for name in (CODE_ENV, DIR_ENV):
         os.environ.pop(name, None)
     os.environ.update(exports)
+    runs = [calibration.measure()] if calibrate else []
     try:
         client = NotebookClient(
             nb,
@@ -129,6 +139,8 @@ def execute_notebook(
         start = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - start
+        if calibrate:
+            runs.append(calibration.measure())
     except BaseException:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -149,6 +161,8 @@ def execute_notebook(
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
         "versions": _versions(),
     }
+    if runs:
+        nb.metadata[STAMP_KEY][calibration.CALIBRATION_KEY] = calibration.stamp_entry(runs)
     text = nbformat.writes(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text(target, text if text.endswith("\n") else text + "\n")  # as nbformat.write

@@ -133,8 +133,22 @@ def test_sync_bootstrap_errors(tmp_path):
 
 
 # --------------------------------------------------------------------------- execute_notebook
+@pytest.fixture(autouse=True)
+def fake_calibration(monkeypatch):
+    """The calibration workload's times, 0.3 s then 0.5 s, without running it (its own tests
+    run it); the list collects every call."""
+    calls: list[float] = []
+
+    def measure() -> float:
+        calls.append(0.3 if not calls else 0.5)
+        return calls[-1]
+
+    monkeypatch.setattr(execute.calibration, "measure", measure)
+    return calls
+
+
 @pytest.mark.slow  # starts a kernel or a Python process
-def test_execute_notebook_full_profile(tmp_path, monkeypatch):
+def test_execute_notebook_full_profile(tmp_path, monkeypatch, fake_calibration):
     monkeypatch.setenv(SMOKE, "1")  # the caller's setting must not leak into a full run
     nb = _notebook(PRINT_SMOKE, "print(6 * 7)")
     nb.cells[2].outputs = [v4.new_output("stream", name="stdout", text="stale\n")]
@@ -165,10 +179,17 @@ def test_execute_notebook_full_profile(tmp_path, monkeypatch):
     assert {"python", "numpy", "matplotlib", "scikit-learn"} <= set(versions)
     assert "not installed" not in (versions["tensorflow"], versions["keras"])
     assert "CPU cores" in stamp["machine"]
+    # timed before and after the notebook, outside its wall time
+    assert fake_calibration == [0.3, 0.5]
+    assert stamp["calibration"] == {
+        "workload": "dense-ae-v1", "seconds_per_epoch": 0.4, "runs": [0.3, 0.5]
+    }  # fmt: skip
 
 
 @pytest.mark.slow  # starts a kernel or a Python process
-def test_execute_notebook_smoke_profile_runs_in_the_notebook_folder(tmp_path, monkeypatch):
+def test_execute_notebook_smoke_profile_runs_in_the_notebook_folder(
+    tmp_path, monkeypatch, fake_calibration
+):
     monkeypatch.delenv(SMOKE, raising=False)
     folder = tmp_path / "chapters"
     folder.mkdir()
@@ -187,6 +208,7 @@ def test_execute_notebook_smoke_profile_runs_in_the_notebook_folder(tmp_path, mo
     assert execute.smoke_output(path) == written
     done = nbformat.read(written, as_version=4)
     assert stamp_of(done)["profile"] == "smoke"
+    assert "calibration" not in stamp_of(done) and fake_calibration == []  # nothing to convert
     assert _stdout(done.cells[1]) == "1\n"
     assert _stdout(done.cells[2]) == "here\n"
 
