@@ -34,13 +34,19 @@ def test_a_slower_machine_converts_to_less_time() -> None:
     assert reference_seconds(_stamp(400.0, same)) == pytest.approx(400.0)
 
 
-def test_stamp_entry_averages_and_names_the_workload() -> None:
-    assert stamp_entry([0.3, 0.5]) == {
-        "workload": WORKLOAD, "seconds_per_epoch": 0.4, "runs": [0.3, 0.5]
+def test_stamp_entry_keeps_the_fastest_run_and_names_the_workload() -> None:
+    assert stamp_entry([0.5, 0.3]) == {
+        "workload": WORKLOAD, "seconds_per_epoch": 0.3, "runs": [0.5, 0.3]
     }  # fmt: skip
     for bad in ([], [0.3, 0.0], [-1.0]):
         with pytest.raises(ValueError, match="must be positive"):
             stamp_entry(bad)
+
+
+def test_the_conversion_uses_the_fastest_run() -> None:
+    entry = {"workload": WORKLOAD, "seconds_per_epoch": 0.4, "runs": [0.3, 0.5]}  # a mean
+    expected = 100.0 * REFERENCE_SECONDS_PER_EPOCH / 0.3
+    assert reference_seconds(_stamp(100.0, entry)) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +55,7 @@ def test_stamp_entry_averages_and_names_the_workload() -> None:
         ({"workload": "other-v0", "seconds_per_epoch": 0.3}, "not of workload"),
         ("0.3", "not of workload"),
         ({"workload": WORKLOAD, "seconds_per_epoch": 0.0}, "re-execute"),
+        ({"workload": WORKLOAD, "seconds_per_epoch": 0.3, "runs": [0.3, -1.0]}, "re-execute"),
     ],
 )
 def test_a_calibration_that_cannot_be_converted_is_refused(entry: object, match: str) -> None:

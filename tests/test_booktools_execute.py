@@ -182,7 +182,7 @@ def test_execute_notebook_full_profile(tmp_path, monkeypatch, fake_calibration):
     # timed before and after the notebook, outside its wall time
     assert fake_calibration == [0.3, 0.5]
     assert stamp["calibration"] == {
-        "workload": "dense-ae-v1", "seconds_per_epoch": 0.4, "runs": [0.3, 0.5]
+        "workload": "dense-ae-v1", "seconds_per_epoch": 0.3, "runs": [0.3, 0.5]
     }  # fmt: skip
 
 
