@@ -37,6 +37,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -77,13 +78,11 @@ class CalibrationError(RuntimeError):
 
 
 def _child() -> float:  # pragma: no cover - runs in its own process (see measure)
-    import time
-
-    from aebook.profile import setup
+    from aebook.profile import setup  # lazy: the child alone trains; the parent stays light
 
     setup(seed=0)
-    import keras
-    import numpy as np
+    import keras  # lazy: after setup, which must come before Keras is imported
+    import numpy as np  # lazy: as keras
 
     x = np.random.default_rng(0).random((_IMAGES, 784), dtype=np.float32)
     model = keras.Sequential(
