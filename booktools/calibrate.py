@@ -22,9 +22,10 @@ calibration would shrink the converted time, so the stamp keeps the *faster* of 
 conversion errs towards charging a chapter more time, not less.
 
 :func:`reference_seconds` converts a stamp to the **reference machine**, the one whose
-calibration is :data:`REFERENCE_SECONDS_PER_EPOCH`; the budget test reads that. Stamps
-without a calibration were made on the reference machine before calibration existed, and
-count as they are. How the reference value was found is in its comment.
+calibration is :data:`REFERENCE_SECONDS_PER_EPOCH`, so that runs on different machines can be
+compared. It is a measurement, not the budget: the budget test reads the wall time, because
+the reference value is inferred (see its comment) and a reader's machine is the one that
+counts. Stamps without a calibration count as they are.
 
     python -m booktools.calibrate          # prints this machine's calibration and its factor
 """
@@ -165,8 +166,7 @@ def reference_seconds(stamp: Mapping[str, object]) -> float:
             f"the stamp's calibration {entry!r} is not of workload {WORKLOAD!r}: re-execute the "
             "notebook with this toolchain (python -m booktools.execute)"
         )
-    runs = entry.get("runs") or [entry["seconds_per_epoch"]]
-    seconds = min(float(r) for r in runs)  # stamps before 2026-12-07 15:40 kept the mean
+    seconds = min(float(r) for r in entry.get("runs") or [entry["seconds_per_epoch"]])
     if not seconds > 0:
         raise ValueError(f"the stamp's calibration has {seconds} s per epoch; re-execute it")
     return wall * REFERENCE_SECONDS_PER_EPOCH / seconds

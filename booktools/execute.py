@@ -86,8 +86,8 @@ def execute_notebook(
 
     ``calibrate`` (default: for a full run written back to ``path``) times
     :mod:`booktools.calibrate`'s workload before and after the notebook, outside the
-    notebook's wall time, and stamps it, so the budget test can convert the run time to the
-    reference machine.
+    notebook's wall time, and stamps it, so that runs on different machines can be compared
+    (:func:`booktools.calibrate.reference_seconds`).
     """
     path = Path(path)
     target = Path(output) if output is not None else (smoke_output(path) if smoke else path)

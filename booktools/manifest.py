@@ -30,7 +30,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
-from . import calibrate
 from .jsontypes import Json
 from .records import records_of
 from .stamp import stamp_of
@@ -44,7 +43,6 @@ __all__ = [
     "Target",
     "chapter_table",
     "check",
-    "reference_run_time",
     "load",
     "replace_generated",
     "run_time",
@@ -365,15 +363,6 @@ def run_time(notebook: str | os.PathLike[str]) -> float | None:
     if stamp.get("profile") != "full":
         return None
     return float(stamp["wall_seconds"])
-
-
-def reference_run_time(notebook: str | os.PathLike[str]) -> float | None:
-    """:func:`run_time` converted to the reference machine (:mod:`booktools.calibrate`)."""
-    with open(notebook, encoding="utf-8") as fh:
-        stamp = stamp_of(json.load(fh)) or {}
-    if stamp.get("profile") != "full":
-        return None
-    return calibrate.reference_seconds(stamp)
 
 
 def _minutes(seconds: float | None) -> str:
