@@ -1,0 +1,162 @@
+"""Chapter 8's pretraining comparisons, paired over five seeds and label draws.
+
+Chapter 8 pretrains an encoder as part of a stacked autoencoder on 55,000 unlabelled
+Fashion-MNIST images, then trains classifiers on a few labelled images: the encoder
+fine-tuned under a softmax head against the same network trained from scratch, at 100, 500
+and 1,000 labels, and at 500 labels also a frozen encoder and logistic regression on the
+pixels, on 30 principal components and on the frozen codes. The chapter runs each once; one
+run cannot tell a gap of a few points from the spread between runs.
+
+Here every seed is one replication of the whole experiment: the autoencoder is trained again
+from that seed (the chapter's model, schedule, batch size and epochs), the labelled images
+are drawn with that seed (the chapter's ``labelled_subset``), and both arms of a pair use
+the same labels and the same pretrained encoder, so the comparison is paired. Classifiers
+train with the chapter's ``train_and_test`` (Adam, batches of 32, 100 epochs), which also
+records validation accuracy every ``VAL_EVERY`` epochs: the metrics ``val_acc_e20`` and
+``val_acc_e100`` show whether a comparison depends on when training stops. All of it is the
+chapter's own code, taken from its notebook by :mod:`booktools.seedbench`. The chapter
+itself seeds once, through ``aebook.setup``, so its own run is none of these. About seven
+minutes on 2 cores; CI never runs it. From the repository's root::
+
+    AEBOOK_DATA=/path/to/data python benchmarks/ch8_seeds.py --seeds 0,1,2,3,4
+
+It writes ``benchmarks/results/ch8_seeds.json``; ``python -m booktools.results`` shows it on
+the results page.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from booktools.chapter_code import definitions  # noqa: E402
+from booktools.seedbench import Arm, Benchmark, Pair, main  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "08_tsne.ipynb"
+#: The chapter's autoencoder and its training recipe, rebuilt for every seed.
+AUTOENCODER = ("build_encoder", "build_decoder", "encoder", "decoder", "inputs", "autoencoder",
+               "EPOCHS", "BATCH_SIZE", "STEPS_PER_EPOCH", "schedule")  # fmt: skip
+KERAS_ARMS = ("pretrained, frozen", "pretrained, fine-tuned", "from scratch")
+
+
+def _arm(name: str, n_labels: int) -> Arm:
+    """An arm: a classifier of the chapter (or a logistic regression) on n_labels labels."""
+    return Arm(f"{name}, {n_labels:,} labels", repr((name, n_labels)))
+
+
+def _pair(a: str, b: str, n_labels: int, metric: str, claim: str = "none") -> Pair:
+    return Pair(_arm(a, n_labels), _arm(b, n_labels), metric=metric, claim=claim)
+
+
+BENCHMARK = Benchmark(
+    script="benchmarks/ch8_seeds.py",
+    title="Chapter 8's pretraining comparisons over seeds",
+    description=(
+        "Test accuracy (and validation accuracy after 20 of the 100 epochs) of chapter 8's "
+        "classifiers trained on a few labelled Fashion-MNIST images. Each seed trains the "
+        "autoencoder again and draws the labelled images again; both classifiers of a pair "
+        "use that seed's labels and encoder."
+    ),
+    notebook=NOTEBOOK,
+    names=("CODE_SIZE", *AUTOENCODER, "N_LABELS", "CLF_EPOCHS", "VAL_EVERY", "labelled_subset",
+           "build_classifier", "pretrained_copy", "three_classifiers", "train_and_test",
+           "pca30", "logistic_regression", "encode"),
+    # The claims are what the chapter says of these pairs (results page, chapter 8).
+    pairs=(
+        _pair("from scratch", "pretrained, fine-tuned", 100, "test_acc", "neither"),
+        _pair("from scratch", "pretrained, fine-tuned", 500, "test_acc", "b higher"),
+        _pair("from scratch", "pretrained, fine-tuned", 1_000, "test_acc", "b higher"),
+        _pair("from scratch", "pretrained, fine-tuned", 100, "val_acc_e20", "b lower"),
+        _pair("from scratch", "pretrained, fine-tuned", 500, "val_acc_e20", "b higher"),
+        _pair("from scratch", "pretrained, fine-tuned", 1_000, "val_acc_e20", "b higher"),
+        _pair("pretrained, frozen", "pretrained, fine-tuned", 500, "test_acc", "b higher"),
+        _pair("logistic regression, pixels", "pretrained, fine-tuned", 500, "test_acc",
+              "b higher"),
+        _pair("logistic regression, PCA-30", "pretrained, fine-tuned", 500, "test_acc",
+              "b higher"),
+        _pair("logistic regression, PCA-30", "logistic regression, frozen codes", 500,
+              "test_acc", "b higher"),
+    ),
+    metrics={"test_acc": "test accuracy", "val_acc_e20": "validation accuracy, epoch 20",
+             "val_acc_e100": "validation accuracy, epoch 100"},
+    out=ROOT / "benchmarks" / "results" / "ch8_seeds.json",
+    digits=3,
+)  # fmt: skip
+
+
+def prepare() -> dict[str, Any]:
+    """The namespace the chapter's code runs in: Keras, scikit-learn, the library, the data."""
+    import time
+
+    import aebook  # lazy: the tests import this module without TensorFlow
+
+    run = aebook.setup(seed=0)  # quiet TensorFlow, deterministic ops; each arm reseeds
+    import keras  # after aebook.setup()
+    import numpy as np
+    from keras import layers
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = aebook.load_splits(
+        "fashion_mnist", validation=5_000
+    )
+    return {
+        "aebook": aebook, "keras": keras, "layers": layers, "np": np, "time": time,
+        "PCA": PCA, "LogisticRegression": LogisticRegression, "make_pipeline": make_pipeline,
+        "StandardScaler": StandardScaler, "run": run, "x_train": x_train, "y_train": y_train,
+        "x_val": x_val, "y_val": y_val, "x_test": x_test, "y_test": y_test,
+        "_encoders": {}, "_results": {},
+    }  # fmt: skip
+
+
+def pretrain(space: dict[str, Any], seed: int) -> None:
+    """Make ``space["encoder"]`` this seed's pretrained encoder (trained once per seed)."""
+    if seed not in space["_encoders"]:
+        # called right after seedbench's reseed: the autoencoder depends on the seed only
+        exec(compile(definitions(NOTEBOOK, AUTOENCODER), NOTEBOOK.name, "exec"), space)
+        autoencoder, x_train = space["autoencoder"], space["x_train"]
+        autoencoder.compile(
+            optimizer=space["keras"].optimizers.Adam(learning_rate=space["schedule"]),
+            loss="binary_crossentropy", steps_per_execution=32,
+        )  # fmt: skip
+        autoencoder.fit(x_train, x_train, epochs=space["EPOCHS"],
+                        batch_size=space["BATCH_SIZE"], shuffle=True, verbose=0)  # fmt: skip
+        space["_encoders"][seed] = space["encoder"].get_weights()
+    space["encoder"].set_weights(space["_encoders"][seed])
+
+
+def one(space: dict[str, Any], expression: str, seed: int) -> dict[str, float]:
+    """Train and score one arm from this seed's encoder and labels (each run is kept, so a
+    pair that reuses an arm on another metric does not train it again)."""
+    if (expression, seed) in space["_results"]:
+        return space["_results"][(expression, seed)]
+    name, n_labels = eval(expression, {})
+    pretrain(space, seed)
+    x, y = space["labelled_subset"](n_labels, seed=seed)
+    if name in KERAS_ARMS:
+        model = space["three_classifiers"]()[name]
+        accuracy, _, curve = space["train_and_test"](model, x, y)
+        every = space["VAL_EVERY"]
+        at_20 = min(20 // every, len(curve)) - 1  # the smoke profile runs two epochs
+        metrics = {"test_acc": accuracy, "val_acc_e20": curve[at_20], "val_acc_e100": curve[-1]}
+    else:
+        features = {
+            "logistic regression, pixels": lambda images: images,
+            "logistic regression, PCA-30": space["pca30"].transform,
+            "logistic regression, frozen codes": space["encode"],
+        }[name]
+        accuracy, _ = space["logistic_regression"](features(x), y, features(space["x_test"]))
+        nan = float("nan")  # a linear model has no epochs
+        metrics = {"test_acc": accuracy, "val_acc_e20": nan, "val_acc_e100": nan}
+    space["_results"][(expression, seed)] = metrics
+    return metrics
+
+
+if __name__ == "__main__":
+    sys.exit(main(BENCHMARK, prepare, one))
