@@ -177,9 +177,9 @@ TASKS = [
         ("CODE_SIZE", "build_encoder", "build_decoder", "encoder", "decoder", "inputs",
          "autoencoder", "EPOCHS", "BATCH_SIZE", "STEPS_PER_EPOCH", "schedule"),
         "fashion", "validation BCE", None, 20, "EPOCHS",
-        Recipe("autoencoder", ADAM_DEFAULT, "256", "SELU 784-100-30"),
+        Recipe("autoencoder", ADAM_DEFAULT, "256", "784-100-30, linear code"),
         Recipe("autoencoder", "keras.optimizers.Adam(learning_rate=schedule)", "BATCH_SIZE",
-               "SELU 784-100-30"),
+               "784-100-30, linear code"),
     ),
 ]  # fmt: skip
 
