@@ -85,14 +85,16 @@ BENCHMARK = Benchmark(
            "three_classifiers", "train_and_test",
            "pca30", "logistic_regression", "encode", "N_TSNE", "tsne", "knn_hits",
            "knn_accuracy"),
-    # The claims are what the chapter says of these pairs (results page, chapter 8).
+    # The claims are what the chapter says of these pairs (results page, chapter 8). The early
+    # differences at 100 and 1,000 labels (|z| about 2.2, p about 0.1 on 4 df) are reported
+    # only: the chapter draws no direction from them.
     pairs=(
         _pair("from scratch", "pretrained, fine-tuned", 100, "test_acc", "neither"),
         _pair("from scratch", "pretrained, fine-tuned", 500, "test_acc", "b higher"),
         _pair("from scratch", "pretrained, fine-tuned", 1_000, "test_acc", "neither"),
-        _pair("from scratch", "pretrained, fine-tuned", 100, "val_acc_early", "b lower"),
+        _pair("from scratch", "pretrained, fine-tuned", 100, "val_acc_early"),
         _pair("from scratch", "pretrained, fine-tuned", 500, "val_acc_early", "neither"),
-        _pair("from scratch", "pretrained, fine-tuned", 1_000, "val_acc_early", "b higher"),
+        _pair("from scratch", "pretrained, fine-tuned", 1_000, "val_acc_early"),
         _pair("pretrained, frozen", FAST_FROZEN, 500, "test_acc", "neither"),
         _pair("pretrained, frozen", "pretrained, fine-tuned", 500, "test_acc", "b higher"),
         _pair("pretrained, frozen", "logistic regression, frozen codes", 500, "test_acc",
