@@ -20,8 +20,8 @@ steps) shows whether a comparison depends on when training stops. All of it is t
 chapter's own code, taken from its notebook by :mod:`booktools.seedbench`. The chapter
 itself seeds once, through ``aebook.setup``; seed 0 here reproduces its autoencoder, its codes
 and its draw of the labels, while its classifiers can end a few tenths of a point apart from
-the chapter's. About a
-quarter of an hour on 2 cores; CI never runs it. From the repository's root::
+the chapter's. About ten
+minutes on 2 cores (543 s for five seeds on 2026-12-07); CI never runs it. From the repository's root::
 
     AEBOOK_DATA=/path/to/data python benchmarks/ch8_seeds.py --seeds 0,1,2,3,4
 
