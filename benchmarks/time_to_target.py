@@ -156,11 +156,13 @@ TASKS = [
     ),
     Task(
         "ch6", 6, "06_denoising.ipynb", "denoising digits (noise 0.5)",
-        ("build_denoiser", "EPOCHS", "BATCH_SIZE", "STEPS_PER_EPOCH", "adam"),
+        ("build_denoiser", "EPOCHS", "BATCH_SIZE", "PEAK"),
         "noisy", "validation BCE, noisy to clean", None, 5, "EPOCHS",
         Recipe("build_denoiser()", ADAM_DEFAULT, "128", "32-filter denoiser"),
-        Recipe("build_denoiser()", "adam(EPOCHS, STEPS_PER_EPOCH)", "BATCH_SIZE",
-               "32-filter denoiser"),
+        Recipe("build_denoiser()",
+               "keras.optimizers.Adam(learning_rate=aebook.warmup_cosine("
+               "EPOCHS, -(-len(x_train) // BATCH_SIZE), peak=PEAK))",
+               "BATCH_SIZE", "32-filter denoiser"),
     ),
     Task(
         "ch7", 7, "07_variational.ipynb", "a 2-D VAE of digits",

@@ -14,7 +14,7 @@ budget cannot hold. A benchmark script in ``benchmarks/`` does it with this modu
   paired difference (a minus b) with its standard error, and a fingerprint of the chapter's
   code and the arms: ``tests/test_benchmark.py`` fails when the code changed and the results
   were not re-made, or when a stated direction does not hold by more than two standard
-  errors. ``python -m booktools.results`` shows each report on the results page.
+  errors (or, for a benchmark that asks for it, by the paired t-test at 95 %: :data:`TESTS`). ``python -m booktools.results`` shows each report on the results page.
 
 A script defines ``BENCHMARK`` (a :class:`Benchmark`), ``prepare()`` (imports and data, into
 the namespace the chapter's code runs in) and ``one(space, expression, seed)`` (train and
@@ -44,13 +44,22 @@ from booktools.jsontypes import Json, JsonObject
 #: chapter's builders. A third-party boundary: its values have no common type.
 Namespace = dict[str, Any]
 
-__all__ = ["CLAIMS", "Arm", "Benchmark", "Pair", "check_claims", "main", "run", "summarise"]
+__all__ = [
+    "CLAIMS", "TESTS", "Arm", "Benchmark", "Pair", "check_claims", "critical", "main", "run",
+    "summarise",
+]  # fmt: skip
 
 #: What a chapter may say of a pair, and what the report must then show:
-#: ``"b lower"`` / ``"b higher"``: b's metric is lower / higher than a's, by more than two
-#: standard errors of the paired difference; ``"neither"``: the difference is within two
-#: standard errors (the chapter says the runs do not separate them); ``"none"``: reported only.
+#: ``"b lower"`` / ``"b higher"``: b's metric is lower / higher than a's, by more than the
+#: critical multiple (:func:`critical`) of the standard error of the paired difference;
+#: ``"neither"``: the difference is within it (the chapter says the runs do not separate them);
+#: ``"none"``: reported only.
 CLAIMS = ("b lower", "b higher", "neither", "none")
+
+#: The tests a benchmark may use to judge its claims: ``"2se"``, more than two standard errors
+#: (the default, which earlier reports carry implicitly); ``"t"``, the paired t-test at 95 %
+#: two-sided, on one degree of freedom fewer than the seeds (4.30 standard errors for three).
+TESTS = ("2se", "t")
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,13 @@ class Benchmark:
     metrics: Mapping[str, str]
     out: Path
     digits: int = 4
+    test: str = "2se"
+
+    def __post_init__(self) -> None:
+        if self.test not in TESTS:
+            raise ValueError(
+                f"Benchmark({self.script!r}): test {self.test!r} is not one of {TESTS}"
+            )
 
     def source(self) -> str:
         """The chapter's code the benchmark runs."""
@@ -132,18 +148,44 @@ def summarise(runs: Sequence[JsonObject], metric: str) -> dict[str, float]:
     }  # fmt: skip
 
 
+def critical(report: JsonObject) -> float:
+    """How many standard errors a paired difference must exceed to count as a direction.
+
+    2 for the default test (``"2se"``, also for reports without a ``test``); for ``"t"``, the
+    97.5 % quantile of Student's t on ``len(seeds) - 1`` degrees of freedom (4.30 for three).
+    """
+    if report.get("test", "2se") == "2se":
+        return 2.0
+    dof = len(report["seeds"]) - 1
+    if dof < 1:
+        raise ValueError("the t-test needs at least two seeds")
+    if dof <= len(_T975):
+        return _T975[dof - 1]
+    z = 1.959964  # beyond the table, the Cornish-Fisher expansion about the normal quantile
+    return z + (z**3 + z) / (4 * dof) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2)
+
+
+#: Student's t, its 97.5th percentile for 1 to 30 degrees of freedom (scipy.stats.t.ppf).
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.306, 2.2622, 2.2281, 2.201, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.093, 2.086, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423)  # fmt: skip
+
+
 def check_claims(report: JsonObject) -> list[str]:
     """What in ``report`` contradicts the directions its pairs state (empty when none)."""
     problems = []
+    k = critical(report)
     for pair in report["pairs"]:
         name = f"{pair['a']} / {pair['b']} ({pair['metric']})"
         diff, se = pair["diff_mean"], pair["diff_se"]
         claim = pair["claim"]
         signed = diff if claim == "b lower" else -diff
-        if claim in ("b lower", "b higher") and not signed > 2 * se:
-            problems.append(f"{name}: says {claim}, but a - b = {diff:.4g} ± {se:.4g} (SE)")
-        if claim == "neither" and abs(diff) > 2 * se:
-            problems.append(f"{name}: says neither, but a - b = {diff:.4g} ± {se:.4g} (SE)")
+        if claim in ("b lower", "b higher") and not signed > k * se:
+            problems.append(
+                f"{name}: says {claim}, but a - b = {diff:.4g} ± {se:.4g} (SE; needs {k:.2f} SE)"
+            )
+        if claim == "neither" and abs(diff) > k * se:
+            problems.append(
+                f"{name}: says neither, but a - b = {diff:.4g} ± {se:.4g} (SE; {k:.2f} SE)"
+            )
         if pair.get("beyond_spread") and not signed > 3 * max(pair["a_sd"], pair["b_sd"]):
             problems.append(f"{name}: the difference is not beyond three SDs between seeds")
     return problems
@@ -193,6 +235,7 @@ def run(
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPU cores",
         "versions": {p: metadata.version(p) for p in ("tensorflow", "keras", "numpy")},
         "seeds": list(seeds),
+        **({} if bench.test == "2se" else {"test": bench.test}),  # earlier reports unchanged
         "wall_seconds": round(time.perf_counter() - start),
         "fingerprint": bench.fingerprint(),
         "pairs": pairs,
@@ -222,6 +265,17 @@ def main(
     return 1 if problems else 0  # the report is written either way, to be read
 
 
+def _test_note(report: JsonObject) -> list[str]:
+    """The sentence that names a report's test, when it is not the default two SEs."""
+    if report.get("test", "2se") == "2se":
+        return []
+    dof = len(report["seeds"]) - 1
+    return [
+        f"A stated direction holds when the mean paired difference exceeds {critical(report):.2f} "
+        f"SE (Student's t, 95 % two-sided, {dof} degree{'s' if dof != 1 else ''} of freedom).",
+    ]
+
+
 def render(report: JsonObject) -> str:
     """The results page's section for one report: per pair, each arm per seed, mean ± SD."""
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
@@ -235,6 +289,7 @@ def render(report: JsonObject) -> str:
         f"{', '.join(str(s) for s in seeds)}; each pair's two models start from the same seed. "
         "SD: the standard deviation over seeds; the paired difference is the first model's "
         "value minus the second's, seed by seed, with its mean and standard error (SE).",
+        *_test_note(report),
         "",
         "| metric | model | " + " | ".join(f"seed {s}" for s in seeds)
         + " | mean ± SD | paired difference ± SE |",

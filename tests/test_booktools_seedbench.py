@@ -50,6 +50,33 @@ def test_check_claims_holds_each_direction_to_two_standard_errors() -> None:
     assert "beyond three SDs" in check_claims(_report("b lower", *wide, beyond=True))[0]
 
 
+def test_the_t_test_asks_for_more_standard_errors_with_few_seeds() -> None:
+    """A report with ``test: "t"`` judges by Student's t on seeds - 1 degrees of freedom."""
+    from booktools.seedbench import critical
+
+    # a - b = 0.1, 0.05, 0.15: mean 0.1, SE 0.0289, so t = 3.46: past 2 SE, short of 4.30
+    middling = ([0.20, 0.16, 0.27], [0.10, 0.11, 0.12])
+    report = _report("b lower", *middling)
+    assert critical(report) == 2.0 and check_claims(report) == []  # the default: two SEs
+    report.update(test="t", seeds=[0, 1, 2])
+    assert critical(report) == pytest.approx(4.303, abs=1e-3)
+    for seeds, t975 in ((31, 2.0423), (41, 2.0211), (101, 1.9840)):  # the table, then beyond
+        assert critical({**report, "seeds": list(range(seeds))}) == pytest.approx(t975, abs=2e-4)
+    with pytest.raises(ValueError, match="at least two seeds"):
+        critical({**report, "seeds": [0]})
+    assert "needs 4.30 SE" in check_claims(report)[0]
+    report["pairs"][0]["claim"] = "neither"
+    assert check_claims(report) == []
+    assert "4.30 SE (Student's t, 95 % two-sided, 2 degrees of freedom)" in render(
+        {**report, "title": "T", "description": "D", "script": "s", "machine": "m",
+         "versions": {}, "digits": 2, "metrics": {"m": "loss"},
+         "pairs": [{**report["pairs"][0], "runs": _runs(*middling)}]}
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="test 'z'"):
+        Benchmark(script="s", title="t", description="d", notebook=Path("n"), names=(),
+                  pairs=(), metrics={}, out=Path("o"), test="z")  # fmt: skip
+
+
 def test_pair_refuses_an_unknown_claim() -> None:
     with pytest.raises(ValueError, match="claim 'better'"):
         Pair(Arm("a", "f()"), Arm("b", "g()"), metric="m", claim="better")
